@@ -1,0 +1,65 @@
+# Set up, build, preview and test the site. Every target is idempotent.
+# make html: venv + packages + offline math assets, then the strict executed build into _build/html
+# make test: every test (ledger claims and controls, unit tests, docs build, browser checks)
+
+PYTHON3   ?= python3
+VENV      := .venv
+PY        := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+MATHJAX   := _build/static/mathjax/tex-chtml.js
+PORT      ?= 8000
+# -W: warnings are errors; -n: every reference must resolve; --keep-going: report them all
+SPHINXOPTS ?= -W -n --keep-going
+SPHINXBUILD = $(PY) -m sphinx -c . docs
+
+.PHONY: html test preview serve clean setup assets ledger benchmark
+
+html: setup assets
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) _build/html
+	@echo
+	@echo "The site is in _build/html/ (home page: _build/html/index.html)."
+	@echo "Serve it with:  make serve   (then open http://localhost:$(PORT)/)"
+
+test: setup assets
+	$(PY) -m pytest
+
+setup: $(INSTALLED)
+
+# The venv is rebuilt when the project's requirements change.
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[docs,test]'
+	@# matplotlib builds its font cache on first import and says so on stderr: do it now, not in a cell
+	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot" 2>/dev/null
+	touch $@
+
+assets: $(MATHJAX)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# MathJax and its font, copied from the npm packages into the folder Sphinx serves as _static.
+$(MATHJAX): node_modules/.package-lock.json
+	rm -rf _build/static/mathjax
+	mkdir -p _build/static/mathjax/fonts
+	cp -R node_modules/mathjax/. _build/static/mathjax/
+	cp -R node_modules/@mathjax/mathjax-newcm-font _build/static/mathjax/fonts/
+	touch $@
+
+# Live preview: serve the site and rebuild when a page, the library or the claims change.
+preview: setup assets
+	$(VENV)/bin/sphinx-autobuild -c . docs _build/html $(SPHINXOPTS) --port $(PORT) \
+		--watch src --watch derivations --ignore "*/.jupyter_cache/*"
+
+serve:
+	$(PY) -m http.server --directory _build/html $(PORT)
+
+ledger: setup
+	$(PY) -m gradavg ledger
+
+benchmark: setup assets
+	$(PY) benchmarks/build_times.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,67 @@
+"""Sphinx configuration: a strict, offline, executed build of docs/ into _build/html."""
+
+import os
+from pathlib import Path
+
+from gradavg.sphinxext import library_fingerprint
+
+ROOT = Path(__file__).resolve().parent
+STATIC_ASSETS = ROOT / "_build" / "static"
+if not (STATIC_ASSETS / "mathjax" / "tex-chtml.js").is_file():
+    raise RuntimeError(f"MathJax is missing from {STATIC_ASSETS}: run 'make assets' (or 'make html') first")
+
+# Cells run in a kernel that inherits this environment: every warning is
+# printed (to stderr, which fails the build).
+os.environ["PYTHONWARNINGS"] = "default"
+
+project = "Why averaging gradients works"
+author = "the gradavg authors"
+copyright = "2026, the gradavg authors"
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.mathjax",
+    "sphinx_proof",
+    "sphinxcontrib.bibtex",
+    "sphinx_design",
+    "sphinx_copybutton",
+    "gradavg.sphinxext",
+]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+nitpicky = True
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_update_mathjax = False
+
+# Execution: cached, strict, and keyed on the library so no page is ever stale.
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / library_fingerprint(ROOT))
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 600
+nb_output_stderr = "error"
+nb_merge_streams = True
+
+bibtex_bibfiles = ["docs/references.bib"]
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+
+html_theme = "sphinx_book_theme"
+html_title = project
+html_favicon = "docs/_static/favicon.svg"
+html_static_path = [str(STATIC_ASSETS), "docs/_static"]
+html_css_files = ["gradavg.css"]
+html_theme_options = {
+    "use_download_button": True,
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+}
+html_last_updated_fmt = None
+
+# MathJax 4 from the npm package, served from _static: no network needed.
+mathjax_path = "mathjax/tex-chtml.js"
+mathjax4_config = {
+    "loader": {"paths": {"fonts": "[mathjax]/fonts"}},
+    "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True},
+    "options": {"ignoreHtmlClass": "tex2jax_ignore|mathjax_ignore|document", "processHtmlClass": "math|output_area"},
+}

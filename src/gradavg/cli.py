@@ -1,0 +1,69 @@
+"""Command line: ``python -m gradavg ledger [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .claims import Result, ledger
+from .pages import pages_by_claim
+
+
+def run_ledger(progress=None) -> list[Result]:
+    """Run every claim and its control, reporting each to ``progress`` as it finishes."""
+    claims = ledger()
+    results = []
+    for number, claim in enumerate(claims, 1):
+        result = claim.run()
+        results.append(result)
+        if progress:
+            status = "ok" if result.ok else "FAILED"
+            progress(f"[{number}/{len(claims)}] {claim.id}: {status} ({result.verdict.seconds:.2f} s)")
+    return results
+
+
+def ledger_rows(results: list[Result]) -> list[dict]:
+    """The ledger as JSON-ready rows, one per claim."""
+    pages = pages_by_claim()
+    return [
+        {
+            "id": r.claim.id,
+            "statement": r.claim.statement,
+            "method": r.verdict.method,
+            "seconds": round(r.verdict.seconds, 4),
+            "holds": r.verdict.holds,
+            "control": r.claim.control,
+            "control_rejected": r.control_rejected,
+            "pages": pages.get(r.claim.id, []),
+        }
+        for r in results
+    ]
+
+
+def format_table(rows: list[dict]) -> str:
+    """A plain-text table: id, method, seconds, holds, control rejected."""
+    header = ("id", "method", "seconds", "holds", "control rejected")
+    body = [(r["id"], r["method"], f"{r['seconds']:.3f}", "yes" if r["holds"] else "NO",
+             "yes" if r["control_rejected"] else "NO") for r in rows]
+    widths = [max(len(row[k]) for row in [header, *body]) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *body]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m gradavg", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ledger_parser = commands.add_parser(
+        "ledger", help="run every claim and its negative control; exit 1 if any claim fails or control passes"
+    )
+    ledger_parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    ledger_parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+
+    progress = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
+    rows = ledger_rows(run_ledger(progress))
+    print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+    return 0 if all(r["holds"] and r["control_rejected"] for r in rows) else 1

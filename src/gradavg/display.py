@@ -1,0 +1,50 @@
+"""What a page's cell shows for a claim: its verdict and its control's, from the ledger code."""
+
+from __future__ import annotations
+
+import html
+
+from .claims import Result, get
+
+
+class ClaimReport:
+    """A claim's result, shown as HTML in a notebook cell and as text elsewhere."""
+
+    def __init__(self, result: Result):
+        self.result = result
+
+    def __repr__(self) -> str:
+        r = self.result
+        return (f"{r.claim.id}: {r.verdict.summary()}\n"
+                f"control ({r.claim.control}): {'rejected' if r.control_rejected else 'NOT rejected'}; "
+                f"{r.control_verdict.summary()}")
+
+    def _repr_html_(self) -> str:
+        r = self.result
+        verdict, control = r.verdict, r.control_verdict
+        status = "holds" if verdict.holds else "FAILS"
+        rejected = "rejected" if r.control_rejected else "NOT rejected"
+        parts = [
+            f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}">',
+            f"<p><strong>Claim <code>{html.escape(r.claim.id)}</code>: {status}.</strong> "
+            f"Method: {html.escape(verdict.method)}. Time: {verdict.seconds:.3f} s.</p>",
+            f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {rejected}. "
+            f"Method: {html.escape(control.method)}. Time: {control.seconds:.3f} s.</p>",
+        ]
+        if control.witness:
+            witness = ", ".join(f"{k} = {v}" for k, v in control.witness.items())
+            gap = ", ".join(str(g) for g in control.gap)
+            parts.append("<details><summary>Witness of the control's failure (exact)</summary>"
+                         f"<p>At {html.escape(witness)}, the two sides differ by ({html.escape(gap)}).</p></details>")
+        parts.append("</div>")
+        return "\n".join(parts)
+
+
+def show(claim_id: str) -> ClaimReport:
+    """Run a claim and its control now and return what a page cell displays.
+
+    Example:
+        >>> show("linearity.general-n").result.ok
+        True
+    """
+    return ClaimReport(get(claim_id).run())

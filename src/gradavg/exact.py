@@ -1,0 +1,127 @@
+"""Deciding whether an identity holds, with certificates.
+
+:func:`decide` first looks for a witness: it substitutes random rational points
+and evaluates the difference of the two sides exactly. A nonzero value there is
+a certificate that the identity is false. Only if no witness turns up does it
+try to prove the identity, by reducing the difference to a canonical zero.
+A simplifier failing to reach zero is never taken as evidence either way: in
+that case the verdict rests on evaluation at the random points and its method
+says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from typing import Callable, Sequence
+
+import sympy as sp
+
+from .claims import Verdict
+
+#: digits used when a value at a point cannot be decided exactly
+DIGITS = 50
+
+
+def random_point(symbols: Sequence[sp.Symbol], rng: random.Random) -> dict:
+    """Nonzero small rationals p/q for every symbol, drawn from ``rng``."""
+    point = {}
+    for symbol in symbols:
+        numerator = rng.choice([n for n in range(-9, 10) if n != 0])
+        point[symbol] = sp.Rational(numerator, rng.randint(1, 7))
+    return point
+
+
+def is_nonzero(value: sp.Expr) -> bool | None:
+    """Decide whether a closed number is nonzero.
+
+    Rationals are decided exactly. Other closed forms (``exp(1/3)`` and so on)
+    are evaluated to :data:`DIGITS` digits: a magnitude above ``10**-(DIGITS-5)``
+    is nonzero; a smaller one returns ``None`` (zero to that precision, unproved).
+    """
+    value = sp.sympify(value)
+    if value.free_symbols:
+        raise ValueError(f"value still has free symbols {sorted(map(str, value.free_symbols))}")
+    if value.is_Rational:
+        return value != 0
+    if value.is_zero:
+        return False
+    magnitude = abs(value.evalf(DIGITS + 10))
+    if not magnitude.is_finite:
+        raise ValueError(f"value is not finite: {value}")
+    return True if magnitude > sp.Float(10) ** -(DIGITS - 5) else None
+
+
+def decide(
+    difference_at: Callable[[dict], Sequence[sp.Expr]],
+    symbols: Sequence[sp.Symbol],
+    prove: Callable[[], tuple[Sequence[sp.Expr], str]] | None = None,
+    *,
+    points: int = 4,
+    seed: int = 0,
+    max_points: int = 60,
+    fixed: dict | None = None,
+) -> Verdict:
+    """Decide an identity ``lhs == rhs`` given their difference.
+
+    Args:
+        difference_at: returns the components of ``lhs - rhs`` at an exact point
+            (a mapping from every symbol in ``symbols`` to a rational).
+        symbols: the free symbols of the identity.
+        prove: returns ``(residual, how)`` where ``residual`` are the components
+            of ``lhs - rhs`` reduced to a canonical form (zero exactly when the
+            identity holds) and ``how`` names the reduction. ``None`` when no
+            canonical form exists; the verdict then rests on the points.
+        points: how many random points to try before proving.
+        seed: seeds the random points, so verdicts are reproducible.
+        max_points: how many points to try when the canonical residual is
+            nonzero but the first points all gave zero.
+        fixed: values added to every point unchanged (for example ``{N: 2}``
+            when a symbolic count is made concrete to find a witness).
+
+    Returns:
+        A :class:`Verdict`. ``holds=False`` always carries ``witness`` and
+        ``gap`` (the difference at the witness, nonzero, one entry per
+        component).
+    """
+    rng = random.Random(seed)
+    undecided = 0
+
+    def try_point() -> Verdict | None:
+        nonlocal undecided
+        point = {**random_point(symbols, rng), **(fixed or {})}
+        try:
+            gap = [sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v) for v in difference_at(point)]
+        except ZeroDivisionError:
+            return None
+        if any(g.has(sp.zoo, sp.nan, sp.oo) for g in gap):
+            return None
+        decisions = [is_nonzero(g) for g in gap]
+        if any(decisions):
+            return Verdict(False, "exact evaluation at a witness point", witness=point, gap=tuple(gap))
+        undecided += sum(d is None for d in decisions)
+        return None
+
+    for _ in range(points):
+        if (failed := try_point()) is not None:
+            return failed
+
+    if prove is not None:
+        residual, how = prove()
+        residual = tuple(sp.sympify(r) for r in residual)
+        if all(r == 0 for r in residual):
+            return Verdict(True, f"symbolic: {how}", residual=residual)
+        for _ in range(max_points):
+            if (failed := try_point()) is not None:
+                return dataclasses.replace(failed, residual=residual)
+        raise ArithmeticError(
+            f"the residual did not reduce to 0 ({how}) and no witness turned up "
+            f"in {points + max_points} points; the identity is undecided"
+        )
+
+    if undecided:
+        method = f"numeric: zero to {DIGITS} digits at {points} random rational points (not a proof)"
+    else:
+        method = f"exact evaluation: zero at {points} random rational points (not a proof)"
+    return Verdict(True, method)
+

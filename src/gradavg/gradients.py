@@ -1,0 +1,97 @@
+"""Gradients of batch costs for a fixed number of examples, checked exactly.
+
+The gradient of a cost is reached here from the definition of the derivative:
+the difference quotient ``(C(theta + h e_j) - C(theta)) / h`` and its limit as
+``h -> 0``. That route never applies the sum rule to the cost's sum, so
+comparing it with the mean of per-example gradients is a check that can fail.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import sympy as sp
+
+from .claims import Verdict
+from .exact import decide
+
+#: step of the difference quotient
+H = sp.Symbol("h")
+
+
+def examples(data: Sequence[sp.Symbol], n: int) -> list[dict]:
+    """``n`` examples: for each, a mapping from every data symbol to its own copy.
+
+    Example:
+        >>> x, y = sp.symbols("x y")
+        >>> examples([x, y], 2)
+        [{x: x_1, y: y_1}, {x: x_2, y: y_2}]
+    """
+    if n < 1:
+        raise ValueError(f"need at least one example, got n={n}")
+    return [{s: sp.Symbol(f"{s.name}_{i}", real=True) for s in data} for i in range(1, n + 1)]
+
+
+def per_example_losses(loss: sp.Expr, batch: Sequence[dict]) -> list[sp.Expr]:
+    """The loss of each example: ``loss`` with the data symbols replaced."""
+    return [loss.xreplace(example) for example in batch]
+
+
+def mean_of_gradients(losses: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """The mean over examples of each example's gradient, one entry per parameter."""
+    return [sp.Add(*[sp.diff(L, p) for L in losses]) / len(losses) for p in params]
+
+
+def difference_quotient(cost: sp.Expr, param: sp.Symbol) -> sp.Expr:
+    """``(cost(param + h) - cost(param)) / h`` with ``h`` the symbol :data:`H`."""
+    return (cost.xreplace({param: param + H}) - cost) / H
+
+
+def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
+    """The limit of a difference quotient as ``h -> 0``.
+
+    For a rational function of ``h`` the quotient is cancelled and ``h = 0``
+    substituted (exact); otherwise SymPy's ``limit`` is used.
+    """
+    if quotient.is_rational_function(H):
+        return sp.cancel(sp.together(quotient)).subs(H, 0)
+    return sp.limit(quotient, H, 0)
+
+
+def derivative_by_definition(cost: sp.Expr, param: sp.Symbol, point: dict) -> sp.Expr:
+    """d cost / d param at an exact point, from the difference quotient."""
+    return limit_at_zero(difference_quotient(cost, param).xreplace(point))
+
+
+def gradient_identity(
+    cost: sp.Expr,
+    losses: Sequence[sp.Expr],
+    params: Sequence[sp.Symbol],
+    *,
+    seed: int = 0,
+) -> Verdict:
+    """Decide whether the gradient of ``cost`` equals the mean of per-example gradients.
+
+    The left side comes from the definition of the derivative applied to the
+    whole cost; the right side from differentiating each loss on its own.
+
+    Args:
+        cost: the batch cost as one expression.
+        losses: each example's loss.
+        params: the parameters the gradient is taken in.
+        seed: seeds the random points of the witness search.
+    """
+    means = mean_of_gradients(losses, params)
+    symbols = sorted(cost.free_symbols | set().union(*(L.free_symbols for L in losses)), key=str)
+
+    def difference_at(point: dict) -> list[sp.Expr]:
+        return [derivative_by_definition(cost, p, point) - m.xreplace(point) for p, m in zip(params, means)]
+
+    prove: Callable | None = None
+    if all(cost.is_rational_function(s) for s in symbols):
+
+        def prove():
+            residual = [sp.cancel(limit_at_zero(difference_quotient(cost, p)) - m) for p, m in zip(params, means)]
+            return residual, "limit of the cost's difference quotient minus the mean of per-example gradients cancels to 0"
+
+    return decide(difference_at, symbols, prove, seed=seed)

@@ -1,0 +1,68 @@
+"""Which docs pages use which claims.
+
+A page backs a numbered statement with a claim by giving the statement the
+claim's id as its label::
+
+    ```{prf:theorem} Gradient of a mean
+    :label: linearity.general-n
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+#: the sphinx-proof directives that make numbered statements
+NUMBERED = ("theorem", "proposition", "lemma", "corollary")
+_OPENING = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(" + "|".join(NUMBERED) + r")\}")
+_LABEL = re.compile(r"^\s*:label:\s*(\S+)\s*$")
+_OPTION = re.compile(r"^\s*:[\w-]+:")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A numbered statement on a page: where it is and the claim id it names (or None)."""
+
+    page: str
+    line: int
+    kind: str
+    label: str | None
+
+
+def docs_dir() -> Path:
+    """The ``docs/`` folder of the checkout this package runs from."""
+    return Path(__file__).resolve().parents[2] / "docs"
+
+
+def statements(docs: Path | None = None) -> list[Statement]:
+    """Every numbered statement under ``docs`` (page names without suffix, in path order)."""
+    docs = docs or docs_dir()
+    found = []
+    for path in sorted(docs.rglob("*.md")):
+        if "_build" in path.parts:
+            continue
+        page = path.relative_to(docs).with_suffix("").as_posix()
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            opening = _OPENING.match(line)
+            if not opening:
+                continue
+            label = None
+            for option in lines[number + 1 :]:
+                if not _OPTION.match(option):
+                    break
+                if match := _LABEL.match(option):
+                    label = match.group(1)
+            found.append(Statement(page, number + 1, opening.group(2), label))
+    return found
+
+
+def pages_by_claim(docs: Path | None = None) -> dict[str, list[str]]:
+    """Claim id -> the pages whose numbered statements name it."""
+    pages: dict[str, list[str]] = {}
+    for statement in statements(docs):
+        if statement.label and statement.page not in pages.setdefault(statement.label, []):
+            pages[statement.label].append(statement.page)
+    return pages

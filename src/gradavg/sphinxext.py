@@ -1,0 +1,70 @@
+"""Sphinx extension: the build rules that tie pages to the ledger.
+
+- The execution cache is keyed on a fingerprint of the library (``src/``) and
+  the claims (``derivations/``): conf.py puts the cache in a folder named by
+  :func:`library_fingerprint`, so a change there re-executes every page.
+- Every numbered statement must name a known claim as its ``:label:``, and
+  every claim must be used by some page; otherwise the build warns (and the
+  strict build fails), naming the page and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from sphinx.util import logging
+
+from .claims import ledger
+from .pages import statements
+
+logger = logging.getLogger(__name__)
+
+#: folders whose contents the executed pages depend on, besides the pages
+LIBRARY_FOLDERS = ("src", "derivations")
+#: how many execution caches (one per library fingerprint) to keep
+CACHES_KEPT = 3
+
+
+def library_fingerprint(root: Path) -> str:
+    """A short hash of every file under ``src/`` and ``derivations/`` (paths and bytes)."""
+    digest = hashlib.sha256()
+    for folder in LIBRARY_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".egg-info"):
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _prune_caches(app) -> None:
+    """Remove all but the newest few library-keyed execution caches."""
+    current = Path(app.config.nb_execution_cache_path)
+    siblings = sorted((p for p in current.parent.glob("*") if p.is_dir() and p != current),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in siblings[CACHES_KEPT - 1 :]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _check_statements(app) -> None:
+    """Warn for a numbered statement without a known claim, and for a claim no page uses."""
+    known = {claim.id for claim in ledger()}
+    used = set()
+    for statement in statements(Path(app.srcdir)):
+        location = (app.env.doc2path(statement.page), statement.line)
+        if statement.label is None:
+            logger.warning("numbered %s names no claim: give it ':label: <claim id>'", statement.kind,
+                           location=location, type="gradavg", subtype="claim")
+        elif statement.label not in known:
+            logger.warning("numbered %s names unknown claim %r", statement.kind, statement.label,
+                           location=location, type="gradavg", subtype="claim")
+        else:
+            used.add(statement.label)
+    for claim_id in sorted(known - used):
+        logger.warning("claim %r is used by no page", claim_id, type="gradavg", subtype="claim")
+
+
+def setup(app):
+    app.connect("builder-inited", _prune_caches)
+    app.connect("builder-inited", _check_statements)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,69 @@
+"""Shared fixtures: the built site (built once per session) and a browser on it."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STRICT = ["-W", "-n", "--keep-going"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def sphinx_build(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Build ``source`` with the project's conf.py, strictly, into ``out``."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT), *STRICT, *extra, str(source), str(out)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The whole site built strictly into a temporary folder; the build must succeed."""
+    out = tmp_path_factory.mktemp("site") / "html"
+    build = sphinx_build(ROOT / "docs", out)
+    assert build.returncode == 0, f"docs build failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built site served on a free localhost port."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium via playwright; skips (or fails when required) without it."""
+    required = os.environ.get("GRADAVG_REQUIRE_BROWSER") == "1"
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if required:
+            pytest.fail(message + " and GRADAVG_REQUIRE_BROWSER=1")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield launched
+        launched.close()

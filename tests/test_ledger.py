@@ -1,0 +1,29 @@
+"""Every claim in the ledger holds, and every negative control is rejected with a certificate."""
+
+import pytest
+import sympy as sp
+
+from gradavg import ledger
+
+CLAIMS = ledger()
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])
+def test_claim_holds(claim):
+    verdict = claim.check()
+    assert verdict.holds, f"{claim.id} fails: {verdict.method}; witness {verdict.witness}, gap {verdict.gap}"
+    assert verdict.witness is None and verdict.gap is None
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])
+def test_control_rejected(claim):
+    verdict = claim.control_check()
+    assert not verdict.holds, f"the control of {claim.id} ({claim.control}) was not rejected"
+    assert verdict.witness, "a rejected control must carry a witness point"
+    assert all(sp.sympify(v).is_Rational for v in verdict.witness.values()), "witness values must be exact rationals"
+    assert any(sp.sympify(g) != 0 for g in verdict.gap), "the gap at the witness must be nonzero"
+
+
+def test_ids_are_unique_and_statements_present():
+    assert len({c.id for c in CLAIMS}) == len(CLAIMS)
+    assert all(c.statement.strip() and c.control.strip() for c in CLAIMS)
