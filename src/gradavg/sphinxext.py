@@ -40,10 +40,14 @@ def library_fingerprint(root: Path) -> str:
 def _prune_caches(app) -> None:
     """Remove all but the newest few library-keyed execution caches."""
     current = Path(app.config.nb_execution_cache_path)
-    siblings = sorted((p for p in current.parent.glob("*") if p.is_dir() and p != current),
+    siblings = sorted((p for p in current.parent.glob("*") if p.is_dir() and p != current and _is_fingerprint(p.name)),
                       key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in siblings[CACHES_KEPT - 1 :]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def _is_fingerprint(name: str) -> bool:
+    return len(name) == 16 and all(c in "0123456789abcdef" for c in name)
 
 
 def _check_statements(app) -> None:
