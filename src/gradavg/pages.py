@@ -25,6 +25,7 @@ _OPTION = re.compile(r"^\s*:[\w-]+:")
 class Statement:
     """A numbered statement on a page: where it is and the claim id it names (or None)."""
 
+    path: Path
     page: str
     line: int
     kind: str
@@ -55,7 +56,7 @@ def statements(docs: Path | None = None) -> list[Statement]:
                     break
                 if match := _LABEL.match(option):
                     label = match.group(1)
-            found.append(Statement(page, number + 1, opening.group(2), label))
+            found.append(Statement(path, page, number + 1, opening.group(2), label))
     return found
 
 

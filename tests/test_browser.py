@@ -1,0 +1,64 @@
+"""The built site in a real browser: offline, typeset, nothing broken."""
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+HARMLESS_CONSOLE = ("Got invalid theme mode",)  # the theme resets an unset mode and logs it as an error
+RAW_TEX = re.compile(r"\\(frac|sum|nabla|theta|mathbb|mathrm|begin|left|right)\b|\$\$|\\\(|\\\[")
+VISIBLE_TEXT = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
+  return body.innerText;
+}"""
+
+
+def built_pages(built_site):
+    skip = {"_static", "_sources", "_images", "jupyter_execute"}
+    return sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html")
+                  if not skip & set(p.relative_to(built_site).parts))
+
+
+def test_there_are_pages(built_site):
+    assert {"index.html", "linearity.html", "references.html"} <= set(built_pages(built_site))
+
+
+def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
+    host = urlparse(site_url).netloc
+    problems = []
+    for name in built_pages(built_site):
+        page = browser.new_page()
+        console, failed, foreign = [], [], []
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).netloc not in (host, "") and
+                not r.url.startswith("data:") else None)
+        page.goto(f"{site_url}/{name}", wait_until="load")
+        has_math = page.locator(".math").count() > 0
+        if has_math:
+            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+            page.evaluate("MathJax.startup.promise")
+        page.wait_for_load_state("networkidle")
+
+        console = [m for m in console if not m.startswith(HARMLESS_CONSOLE)]
+        if console:
+            problems.append(f"{name}: console errors {console}")
+        if failed:
+            problems.append(f"{name}: failed requests {failed}")
+        if foreign:
+            problems.append(f"{name}: requests to other hosts {foreign}")
+        if has_math and page.locator("mjx-container").count() == 0:
+            problems.append(f"{name}: the page has math but none was typeset")
+        if page.locator("mjx-merror, [data-mjx-error]").count():
+            problems.append(f"{name}: MathJax error nodes")
+        if match := RAW_TEX.search(page.evaluate(VISIBLE_TEXT)):
+            problems.append(f"{name}: raw TeX visible: {match.group(0)!r}")
+        broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        if broken:
+            problems.append(f"{name}: images not loaded {broken}")
+        page.close()
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,75 @@
+"""The strict docs build: it succeeds on the real pages and fails, naming the page, on bad ones."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, sphinx_build
+
+pytestmark = pytest.mark.build
+
+FRONT_MATTER = """---
+orphan: true
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+"""
+
+
+def page(title: str, code: str) -> str:
+    return f"{FRONT_MATTER}# {title}\n\n```{{code-cell}} ipython3\n{code}\n```\n"
+
+
+def test_site_builds_with_every_claim_shown(built_site):
+    assert (built_site / "index.html").is_file()
+    linearity = (built_site / "linearity.html").read_text()
+    assert "linearity.general-n" in linearity and "gradavg-verdict gradavg-ok" in linearity
+    assert "gradavg-bad" not in linearity
+
+
+@pytest.fixture
+def docs_copy(tmp_path) -> Path:
+    """A copy of docs/ to add bad pages to (its good pages hit the execution cache)."""
+    copy = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", copy)
+    return copy
+
+
+def test_a_failing_cell_fails_the_build_with_page_and_traceback(docs_copy, tmp_path):
+    (docs_copy / "bad_raise.md").write_text(page("Raises", "numerator = 1\nnumerator / 0"))
+    build = sphinx_build(docs_copy, tmp_path / "out")
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    assert "bad_raise" in log and "ZeroDivisionError" in log
+
+
+def test_stderr_and_warnings_fail_the_build_naming_the_page(docs_copy, tmp_path):
+    (docs_copy / "bad_stderr.md").write_text(page("Stderr", "import sys\nprint('oops', file=sys.stderr)"))
+    (docs_copy / "bad_warning.md").write_text(page("Warning", "import warnings\nwarnings.warn('careful now')"))
+    build = sphinx_build(docs_copy, tmp_path / "out")
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    assert "bad_stderr.md" in log and "bad_warning.md" in log
+    assert log.count("stderr was found in the cell outputs") == 2
+
+
+def test_statements_must_name_known_claims_and_claims_must_be_used(docs_copy, tmp_path):
+    linearity = docs_copy / "linearity.md"
+    linearity.write_text(linearity.read_text().replace(":label: linearity.general-n\n", ""))
+    references = docs_copy / "references.md"
+    lines = references.read_text().count("\n")
+    references.write_text(references.read_text() + "\n```{prf:theorem} Made up\n:label: no.such-claim\n\nFalse.\n```\n")
+    build = sphinx_build(docs_copy, tmp_path / "out")
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    assert f"references.md:{lines + 2}: WARNING: numbered theorem names unknown claim 'no.such-claim'" in log
+    assert "linearity.md" in log and "numbered theorem names no claim" in log
+    assert "claim 'linearity.general-n' is used by no page" in log
