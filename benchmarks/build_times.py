@@ -1,0 +1,81 @@
+"""Measure the docs build: clean, no-change, prose-only edit, library edit, and the execution floor.
+
+Works on a throwaway copy of the checkout (the real one is never edited), with
+that copy's ``src/`` and ``derivations/`` first on the import path, so a
+library edit there is what the pages execute. Prints one line per figure and
+the ratio of the clean build to the execution floor:
+
+    floor = (sum of per-page execution times) / cores + build time with execution off
+
+Run it with ``make benchmark`` (or ``.venv/bin/python benchmarks/build_times.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ("conf.py", "docs", "src", "derivations")
+EXECUTED = re.compile(r"Executed notebook in ([0-9.]+) seconds")
+
+
+def build(copy: Path, out: str, *extra: str) -> tuple[float, list[float]]:
+    """Build the copy's docs strictly; returns wall seconds and per-page execution seconds."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy / "src"), str(copy)])}
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(copy), "-W", "-n", "--keep-going",
+               *extra, str(copy / "docs"), str(copy / "_build" / out)]
+    start = time.perf_counter()
+    run = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"build failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+    return seconds, [float(s) for s in EXECUTED.findall(run.stdout + run.stderr)]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    if old not in text:
+        sys.exit(f"benchmark edit failed: {old!r} not in {path}")
+    path.write_text(text.replace(old, new, 1))
+
+
+def main() -> None:
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="gradavg-bench-") as tmp:
+        copy = Path(tmp)
+        for name in COPIED:
+            source = ROOT / name
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, copy / name)
+        shutil.copytree(ROOT / "_build" / "static", copy / "_build" / "static")
+
+        print(f"docs build benchmark ({cores} cores), on a copy in {copy}", flush=True)
+        clean, executions = build(copy, "html")
+        print(f"clean build                 {clean:7.2f} s  ({len(executions)} pages executed)", flush=True)
+        nochange, again = build(copy, "html")
+        print(f"no-change rebuild           {nochange:7.2f} s  ({len(again)} executed; {nochange / clean:.1%} of clean)")
+
+        edit(copy / "docs" / "linearity.md", "This page proves", "This page proves, in full,")
+        prose, prose_runs = build(copy, "html")
+        print(f"prose-only edit rebuild     {prose:7.2f} s  ({len(prose_runs)} executed)")
+
+        edit(copy / "src" / "gradavg" / "display.py", '"""What a page', '"""(benchmark edit) What a page')
+        library, library_runs = build(copy, "html")
+        print(f"library edit rebuild        {library:7.2f} s  ({len(library_runs)} executed)")
+
+        off, _ = build(copy, "html-noexec", "-D", "nb_execution_mode=off")
+        floor = sum(executions) / cores + off
+        print(f"execution: sum {sum(executions):.2f} s over pages; / {cores} cores = {sum(executions) / cores:.2f} s")
+        print(f"build with execution off    {off:7.2f} s")
+        print(f"execution floor             {floor:7.2f} s")
+        print(f"clean build / floor         {clean / floor:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
