@@ -55,7 +55,7 @@ def _check_statements(app) -> None:
     known = {claim.id for claim in ledger()}
     used = set()
     for statement in statements(Path(app.srcdir)):
-        location = (str(statement.path), statement.line)
+        location = f"{statement.path}:{statement.line}"
         if statement.label is None:
             logger.warning("numbered %s names no claim: give it ':label: <claim id>'", statement.kind,
                            location=location, type="gradavg", subtype="claim")
