@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 
 from gradavg.data import anscombe_i
-from gradavg.display import show
+from gradavg.claims import Claim, Verdict
+from gradavg.display import ClaimFailure, show
 from gradavg.figures import gradients_at_one_point
 from gradavg.models import linear_regression
 from gradavg.numeric import least_squares_gradient, per_example_gradients
@@ -59,3 +60,11 @@ def test_show_reports_both_verdicts():
     html = report._repr_html_()
     assert "linearity.general-n" in html and "rejected" in html
     assert "holds" in repr(report)
+
+
+@pytest.mark.parametrize("holds, control_holds", [(False, False), (True, True)])
+def test_show_raises_when_a_claim_fails_or_its_control_passes(monkeypatch, holds, control_holds):
+    fake = Claim("fake.claim", "s", lambda: Verdict(holds, "m"), "c", lambda: Verdict(control_holds, "m"))
+    monkeypatch.setattr("gradavg.display.get", lambda claim_id: fake)
+    with pytest.raises(ClaimFailure, match="fake.claim"):
+        show("fake.claim")

@@ -40,11 +40,21 @@ class ClaimReport:
         return "\n".join(parts)
 
 
+class ClaimFailure(AssertionError):
+    """A claim did not hold, or its negative control was not rejected."""
+
+
 def show(claim_id: str) -> ClaimReport:
     """Run a claim and its control now and return what a page cell displays.
+
+    Raises :class:`ClaimFailure` when the claim fails or its control is not
+    rejected, so the cell errors and the strict build fails on that page.
 
     Example:
         >>> show("linearity.general-n").result.ok
         True
     """
-    return ClaimReport(get(claim_id).run())
+    report = ClaimReport(get(claim_id).run())
+    if not report.result.ok:
+        raise ClaimFailure(repr(report))
+    return report
