@@ -6,6 +6,10 @@
 - Every numbered statement must name a known claim as its ``:label:``, and
   every claim must be used by some page; otherwise the build warns (and the
   strict build fails), naming the page and line.
+- Parallel reading (``-j``) works: the execution cache's database is created
+  before the readers fork, and sphinx-proof's domain (whose data lives in
+  ``env.proof_list``, merged by sphinx-proof itself) gets the domain-data
+  merge that Sphinx asks every domain for.
 """
 
 from __future__ import annotations
@@ -68,7 +72,23 @@ def _check_statements(app) -> None:
         logger.warning("claim %r is used by no page", claim_id, type="gradavg", subtype="claim")
 
 
+def _create_execution_cache(app) -> None:
+    """Open (and so create) the execution cache once, before parallel readers fork."""
+    from jupyter_cache import get_cache
+
+    get_cache(app.config.nb_execution_cache_path).list_cache_records()
+
+
+def _merge_nothing(self, docnames, otherdata) -> None:
+    """sphinx-proof keeps no domain data of its own: there is nothing to merge."""
+
+
 def setup(app):
+    from sphinx_proof.domain import ProofDomain
+
+    if "merge_domaindata" not in vars(ProofDomain):
+        ProofDomain.merge_domaindata = _merge_nothing
+    app.connect("builder-inited", _create_execution_cache)
     app.connect("builder-inited", _prune_caches)
     app.connect("builder-inited", _check_statements)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
