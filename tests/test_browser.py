@@ -1,12 +1,16 @@
 """The built site in a real browser: offline, typeset, nothing broken."""
 
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from conftest import ROOT
+
 pytestmark = pytest.mark.browser
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 HARMLESS_CONSOLE = ("Got invalid theme mode",)  # the theme resets an unset mode and logs it as an error
 RAW_TEX = re.compile(r"\\(frac|sum|nabla|theta|mathbb|mathrm|begin|left|right)\b|\$\$|\\\(|\\\[")
 VISIBLE_TEXT = """() => {
@@ -60,5 +64,32 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
         if broken:
             problems.append(f"{name}: images not loaded {broken}")
+        if missing := page.evaluate("[...document.querySelectorAll('main img')].filter(i => !i.alt.trim()).map(i => i.src)"):
+            problems.append(f"{name}: images without alt text {missing}")
+        problems += [f"{name}: {v}" for v in accessibility_violations(page)]
         page.close()
     assert not problems, "\n".join(problems)
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the loaded page, one line each."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run 'make assets' (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+    return [f"axe {v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
+            for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def test_dark_mode_keeps_figures_readable(built_site, site_url, browser):
+    """In the theme's dark mode every figure sits on a light background (its own)."""
+    page = browser.new_page(color_scheme="dark")
+    page.goto(f"{site_url}/linearity.html")
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    backgrounds = page.evaluate("""[...document.querySelectorAll('main img')].map(img => {
+        const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+        const [r, g, b, a] = ctx.getImageData(1, 1, 1, 1).data; return [r, g, b, a]; })""")
+    page.close()
+    assert backgrounds, "no figures on the page"
+    assert all(a == 255 and min(r, g, b) > 200 for r, g, b, a in backgrounds), backgrounds

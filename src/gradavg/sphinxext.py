@@ -83,6 +83,16 @@ def _merge_nothing(self, docnames, otherdata) -> None:
     """sphinx-proof keeps no domain data of its own: there is nothing to merge."""
 
 
+def _citations_as_list_items(app, pagename, templatename, context, doctree) -> None:
+    """Give bibliography entries the ``listitem`` role their ``role="list"`` container requires.
+
+    docutils marks them ``doc-biblioentry``, which axe reports as a list
+    without list items (aria-required-children).
+    """
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     from sphinx_proof.domain import ProofDomain
 
@@ -91,4 +101,5 @@ def setup(app):
     app.connect("builder-inited", _create_execution_cache)
     app.connect("builder-inited", _prune_caches)
     app.connect("builder-inited", _check_statements)
+    app.connect("html-page-context", _citations_as_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -30,7 +30,7 @@ def as_statistics(expr: sp.Expr) -> tuple[sp.Expr, dict[sp.Symbol, sp.Sum]]:
         >>> w = sp.Symbol("w")
         >>> rewritten, meaning = as_statistics(sp.Sum(2 * w * x[i] + 1, (i, 1, N)))
         >>> rewritten
-        N + 2*w*S[x[i]; i=1..N]
+        N + 2*S[x[i]; i=1..N]*w
     """
     meaning: dict[sp.Symbol, sp.Sum] = {}
     replacements = {}
