@@ -1,4 +1,4 @@
-"""Command line: ``python -m gradavg ledger [--json]``."""
+"""Command line: ``python -m gradavg ledger [--json]`` and ``python -m gradavg check LOSS --params w,b --data x,y``."""
 
 from __future__ import annotations
 
@@ -61,7 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     ledger_parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     ledger_parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    check_parser = commands.add_parser(
+        "check", help="check that the gradient of the mean of a loss is the mean of per-example gradients; "
+                      "exit 0 holds, 1 fails (with a witness), 2 bad input")
+    check_parser.add_argument("loss", help="one example's loss, e.g. '(w*x + b - y)**2' (numbers, the named "
+                                           "symbols, + - * / **, and exp, log, sqrt, tanh, sigmoid, Abs, Max, Min, ...)")
+    check_parser.add_argument("--params", required=True, help="comma-separated parameter names, e.g. w,b")
+    check_parser.add_argument("--data", default="", help="comma-separated names of one example's fields, e.g. x,y")
+    check_parser.add_argument("--n", type=int, default=4, help="number of examples (default 4)")
     args = parser.parse_args(argv)
+    if args.command == "check":
+        from .checkcli import run_check
+
+        return run_check(args.loss, args.params, args.data, args.n)
 
     progress = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
     rows = ledger_rows(run_ledger(progress))

@@ -1,0 +1,332 @@
+"""When the cost does not add up: costs whose gradient is not the mean of per-example gradients.
+
+Here a claim says that the averaging identity *fails* for a cost. Its check runs
+the identity check on that cost and must find an exact witness point ``W`` where
+``grad C - mean of grad L_i = G`` with ``G`` nonzero; the claim is the statement
+"at ``W`` the difference is ``G``". The negative control is the additive variant
+(the mean of the same per-example losses): the same identity check must find it
+holding, so at ``W`` its difference is 0, not ``G``; the control is rejected
+with the witness ``W`` and the gap ``0 - G``.
+
+The last claim is the one that does add up after all: minus the log of a product
+of likelihoods is the sum of minus the logs, for any number of examples.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from gradavg.check import check_batch_cost, check_cost_against_parts
+from gradavg.claims import Claim, Verdict, register
+from gradavg.exact import decide, is_nonzero
+from gradavg.gradients import difference_quotient, examples, limit_at_zero
+from gradavg.sums import as_statistics
+
+w, b, x, y = sp.symbols("w b x y", real=True)
+#: squared error of the line y = w x + b, the per-example loss of most cases here
+LOSS = (w * x + b - y) ** 2
+PARAMS, DATA = [w, b], [x, y]
+
+
+def mean_cost(loss=LOSS):
+    """The additive cost: the mean of ``loss`` over the batch.
+
+    Example:
+        >>> mean_cost(x**2)([{x: 1}, {x: 3}])
+        5
+    """
+    return lambda batch: sp.Add(*[loss.xreplace(e) for e in batch]) / len(batch)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A cost that does not add up, and its additive variant, each checked by the same identity check."""
+
+    id: str
+    statement: str
+    wrong: Callable[[], Verdict]
+    additive: Callable[[], Verdict]
+    additive_words: str
+
+
+def _short(gap) -> str:
+    return "(" + ", ".join(f"{float(sp.N(g, 20)):.4g}" for g in gap) + ")"
+
+
+@functools.lru_cache(maxsize=None)
+def _refuted(case: Case) -> Verdict:
+    return case.wrong()
+
+
+def _claim_check(case: Case) -> Verdict:
+    verdict = _refuted(case)
+    if verdict.holds:
+        return Verdict(False, f"the identity held ({verdict.method}): no witness of failure")
+    return Verdict(True, f"identity refuted, {verdict.method}: gap {_short(verdict.gap)}",
+                   residual=tuple(sp.S.Zero for _ in verdict.gap))
+
+
+def _control_check(case: Case) -> Verdict:
+    claimed = _refuted(case)
+    additive = case.additive()
+    if not additive.holds or claimed.holds:
+        return Verdict(True, "the check does not separate the cost from its additive variant")
+    return Verdict(False, f"the same check finds the additive variant holding ({additive.method}), so at the "
+                          "claim's witness its gap is 0, not the claimed one",
+                   witness=claimed.witness, gap=tuple(-g for g in claimed.gap))
+
+
+#: ids of the claims that refute the identity, in page order
+CASE_IDS: list[str] = []
+
+
+def _register(case: Case) -> None:
+    CASE_IDS.append(case.id)
+    register(Claim(case.id, case.statement, lambda: _claim_check(case), case.additive_words,
+                   lambda: _control_check(case)))
+
+
+def _batch(cost, n: int = 2) -> Callable[[], Verdict]:
+    return lambda: check_batch_cost(cost, LOSS, PARAMS, DATA, n=n)
+
+
+# --- product, max, square of the mean ------------------------------------------------------------------
+
+_register(Case(
+    "nonadditive.product",
+    r"For $L_i = (w x_i + b - y_i)^2$ and $C = L_1 L_2$: $\nabla C \ne \frac12(\nabla L_1 + \nabla L_2)$ "
+    r"at an exact point.",
+    _batch(lambda batch: sp.Mul(*[LOSS.xreplace(e) for e in batch])),
+    _batch(mean_cost()),
+    "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+))
+
+def _max_without_ties() -> Verdict:
+    """The identity check on max(L_1, L_2); the witness must not be a tie (L_1 != L_2 there, exactly)."""
+    verdict = _batch(lambda batch: sp.Max(*[LOSS.xreplace(e) for e in batch]))()
+    if not verdict.holds:
+        first, second = (LOSS.xreplace(e).xreplace(verdict.witness) for e in examples(DATA, 2))
+        if first == second:
+            return Verdict(True, "the only witness found is a tie, where the max is not differentiable")
+        return Verdict(False, f"{verdict.method}, no tie there (L_1 = {first}, L_2 = {second})",
+                       residual=verdict.residual, witness=verdict.witness, gap=verdict.gap)
+    return verdict
+
+
+_register(Case(
+    "nonadditive.max",
+    r"For $L_i = (w x_i + b - y_i)^2$ and $C = \max(L_1, L_2)$: $\nabla C \ne \frac12(\nabla L_1 + \nabla L_2)$ "
+    r"at an exact point where $L_1 \ne L_2$.",
+    _max_without_ties,
+    _batch(mean_cost()),
+    "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+))
+
+
+def _square_of_mean() -> Verdict:
+    """The identity fails for (mean L)^2, yet its gradient is 2 (mean L) times the mean gradient."""
+    verdict = check_batch_cost(lambda batch: mean_cost()(batch) ** 2, LOSS, PARAMS, DATA, n=2)
+    batch = examples(DATA, 2)
+    losses = [LOSS.xreplace(e) for e in batch]
+    mean = sp.Add(*losses) / 2
+    parallel = [sp.expand(limit_at_zero(difference_quotient(mean**2, p)) - 2 * mean * sp.diff(mean, p))
+                for p in PARAMS]
+    if verdict.holds or any(parallel):
+        return Verdict(True, "the square of the mean was not shown to be a rescaled mean gradient")
+    return Verdict(False, f"{verdict.method}; and grad C = 2 (mean L) (mean grad L_i) expands to an identity",
+                   residual=verdict.residual, witness=verdict.witness, gap=verdict.gap)
+
+
+_register(Case(
+    "nonadditive.square-of-mean",
+    r"For $L_i = (w x_i + b - y_i)^2$ and $C = \bigl(\frac12(L_1 + L_2)\bigr)^2$: "
+    r"$\nabla C \ne \frac12(\nabla L_1 + \nabla L_2)$ at an exact point, while "
+    r"$\nabla C = 2\,\bar L \cdot \frac12(\nabla L_1 + \nabla L_2)$ for all values, with $\bar L = \frac12(L_1+L_2)$.",
+    _square_of_mean,
+    _batch(mean_cost()),
+    "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+))
+
+# --- batch-normalised inputs: expected minibatch gradient vs full gradient ------------------------------
+
+#: epsilon of batch normalisation, examples in the dataset, examples per minibatch
+EPSILON, DATASET, MINIBATCH = sp.Rational(1, 10), 3, 2
+
+
+def batch_normalised_cost(batch, normalise: bool = True) -> sp.Expr:
+    """Mean squared error of ``w z + b`` with ``z`` the inputs normalised by this batch's own mean and variance.
+
+    Example:
+        >>> batch_normalised_cost([{x: 1, y: 0}, {x: 3, y: 0}]).xreplace({w: 1, b: 0})
+        10/11
+    """
+    xs = [e[x] for e in batch]
+    mu = sp.Add(*xs) / len(xs)
+    var = sp.Add(*[(v - mu) ** 2 for v in xs]) / len(xs)
+    zs = [(v - mu) / sp.sqrt(var + EPSILON) for v in xs] if normalise else xs
+    return sp.Add(*[(w * z + b - e[y]) ** 2 for z, e in zip(zs, batch)]) / len(batch)
+
+
+def _minibatches(normalise: bool) -> Verdict:
+    data = examples(DATA, DATASET)
+    full = batch_normalised_cost(data, normalise)
+    parts = [batch_normalised_cost(list(c), normalise) for c in itertools.combinations(data, MINIBATCH)]
+    return check_cost_against_parts(full, parts, PARAMS)
+
+
+_register(Case(
+    "nonadditive.batch-norm",
+    r"With inputs normalised by the batch's own statistics, $z_i = (x_i - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}$ "
+    r"($\epsilon = 1/10$), and $C_B = \frac{1}{|B|}\sum_{i \in B}(w z_i + b - y_i)^2$: over a dataset of "
+    r"3 examples, the mean of $\nabla C_B$ over all minibatches $B$ of size 2 differs from $\nabla C$ "
+    r"of the whole dataset at an exact point.",
+    lambda: _minibatches(True),
+    lambda: _minibatches(False),
+    "the additive variant with raw inputs (no batch statistics), which the same check must find holding",
+))
+
+# --- contrastive loss with in-batch negatives: accumulating micro-batches --------------------------------
+
+u, v, v_neg = sp.symbols("u v v_neg", real=True)
+
+
+def in_batch_contrastive(batch) -> sp.Expr:
+    """InfoNCE with in-batch negatives: example i's positive is v_i, every other v_j in the batch is a negative.
+
+    Example:
+        >>> in_batch_contrastive([{u: 1, v: 1}, {u: 1, v: 0}]).xreplace({w: 0})
+        log(2)
+    """
+    scores = [[w * a[u] * c[v] for c in batch] for a in batch]
+    return sp.Add(*[-row[k] + sp.log(sp.Add(*[sp.exp(s) for s in row])) for k, row in enumerate(scores)]) / len(batch)
+
+
+def own_negative_contrastive(batch) -> sp.Expr:
+    """The additive variant: each example carries its own negative v_neg, so its loss is its own.
+
+    Example:
+        >>> own_negative_contrastive([{u: 1, v: 1, v_neg: 0}]).xreplace({w: 0})
+        log(2)
+    """
+    return sp.Add(*[-w * e[u] * e[v] + sp.log(sp.exp(w * e[u] * e[v]) + sp.exp(w * e[u] * e[v_neg]))
+                    for e in batch]) / len(batch)
+
+
+def _accumulation(cost, fields) -> Verdict:
+    data = examples(fields, 4)
+    return check_cost_against_parts(cost(data), [cost(data[:2]), cost(data[2:])], [w])
+
+
+_register(Case(
+    "nonadditive.contrastive",
+    r"For the contrastive loss with in-batch negatives, "
+    r"$C_B = \frac{1}{|B|}\sum_{i\in B}\bigl(-s_{ii} + \log\sum_{j \in B} e^{s_{ij}}\bigr)$ with "
+    r"$s_{ij} = w\,u_i v_j$, the gradient of $C$ on a batch of 4 differs at an exact point from the mean "
+    r"of the gradients of $C$ on its two halves (gradient accumulation).",
+    lambda: _accumulation(in_batch_contrastive, [u, v]),
+    lambda: _accumulation(own_negative_contrastive, [u, v, v_neg]),
+    "the additive variant where each example brings its own negative, which the same check must find holding",
+))
+
+# --- clipping per-example gradients before averaging ---------------------------------------------------
+
+#: the clipping threshold (largest gradient norm kept)
+CLIP = sp.Integer(1)
+
+
+def clip(gradient) -> list[sp.Expr]:
+    """Scale ``gradient`` (a list of exact values) down to norm at most :data:`CLIP`, as DP-SGD does.
+
+    Example:
+        >>> clip([sp.Integer(3), sp.Integer(4)])
+        [3/5, 4/5]
+    """
+    norm = sp.sqrt(sp.Add(*[g**2 for g in gradient]))
+    return [g * sp.Min(1, CLIP / norm) for g in gradient] if norm != 0 else list(gradient)
+
+
+def _clipping(clipped: bool) -> Verdict:
+    """Mean of (clipped) per-example gradients against the (clipped) gradient of the mean cost."""
+    batch = examples(DATA, 2)
+    losses = [LOSS.xreplace(e) for e in batch]
+    cost = sp.Add(*losses) / 2
+    gradients = [[sp.diff(L, p) for p in PARAMS] for L in losses]
+    full = [limit_at_zero(difference_quotient(cost, p)) for p in PARAMS]
+    treat = clip if clipped else list
+
+    def difference_at(point):
+        each = [treat([g.xreplace(point) for g in grad]) for grad in gradients]
+        mean = [sp.Add(*column) / len(each) for column in zip(*each)]
+        return [m - f for m, f in zip(mean, treat([f.xreplace(point) for f in full]))]
+
+    symbols = sorted(cost.free_symbols, key=str)
+    prove = None if clipped else lambda: (
+        [sp.expand(sp.Add(*col) / 2 - f) for col, f in zip(zip(*gradients), full)],
+        "the mean of per-example gradients minus the gradient of the mean cost expands to 0")
+    return decide(difference_at, symbols, prove)
+
+
+_register(Case(
+    "nonadditive.clipping",
+    r"With $\operatorname{clip}(g) = g\,\min(1, 1/\lVert g\rVert)$ and $L_i = (w x_i + b - y_i)^2$: "
+    r"$\frac12\bigl(\operatorname{clip}(\nabla L_1) + \operatorname{clip}(\nabla L_2)\bigr) \ne "
+    r"\operatorname{clip}\bigl(\nabla \tfrac12(L_1 + L_2)\bigr)$ at an exact point.",
+    lambda: _clipping(True),
+    lambda: _clipping(False),
+    "the additive variant without clipping, which the same check must find holding",
+))
+
+# --- the one that adds up: minus the log of a product of likelihoods, any N ------------------------------
+
+N = sp.Symbol("N", integer=True, positive=True)
+i = sp.Symbol("i", integer=True, positive=True)
+labels = sp.IndexedBase("y")
+theta = sp.Symbol("theta", positive=True)
+#: the Bernoulli likelihood of label y_i under success probability theta
+LIKELIHOOD = theta ** labels[i] * (1 - theta) ** (1 - labels[i])
+#: minus its log, written out as one example's loss
+NEG_LOG = -labels[i] * sp.log(theta) - (1 - labels[i]) * sp.log(1 - theta)
+
+
+def _log_likelihood(cost_of_product: Callable[[sp.Expr], sp.Expr], loss: sp.Expr) -> Verdict:
+    """Compare d/dtheta of a cost of the product of N likelihoods with the sum of per-example derivatives.
+
+    Left side: the product is evaluated in closed form (powers of theta with summed
+    exponents, a sufficient statistic), then the cost is differentiated. Right
+    side: each example's loss is differentiated and the derivatives summed. Both
+    are rewritten in the statistic ``sum y_i`` and must cancel, for symbolic N.
+    A witness is searched at N = 2 with labels in {0, 1} and theta in (0, 1).
+    """
+    product = sp.Product(LIKELIHOOD, (i, 1, N)).doit()
+    lhs = sp.diff(sp.expand_log(cost_of_product(product), force=True), theta)
+    rhs = sp.Sum(sp.diff(loss, theta), (i, 1, N))
+    at_two = (lhs - rhs).subs(N, 2).doit()
+    for value in (sp.Rational(1, 3), sp.Rational(3, 4)):
+        for first, second in itertools.product((0, 1), repeat=2):
+            point = {theta: value, labels[1]: sp.Integer(first), labels[2]: sp.Integer(second)}
+            gap = sp.simplify(at_two.xreplace(point))
+            if is_nonzero(gap):
+                return Verdict(False, "exact evaluation at N = 2, labels in {0, 1}",
+                               witness={N: sp.Integer(2), **point}, gap=(gap,))
+    left, _ = as_statistics(lhs)
+    right, _ = as_statistics(rhs)
+    residual = sp.cancel(sp.together(left - right))
+    if residual != 0:
+        raise ArithmeticError(f"the residual {residual} is not 0 but no witness turned up")
+    return Verdict(True, "symbolic: the closed-form product and the sum of per-example derivatives, "
+                         "both in the statistic sum y_i, cancel for every N", residual=(residual,))
+
+
+register(Claim(
+    "nonadditive.log-likelihood",
+    r"For Bernoulli likelihoods $p_i(\theta) = \theta^{y_i}(1-\theta)^{1-y_i}$ and every $N$: "
+    r"$\frac{d}{d\theta}\bigl(-\log\prod_{i=1}^N p_i\bigr) = \sum_{i=1}^N \frac{d}{d\theta}\bigl(-\log p_i\bigr)$.",
+    lambda: _log_likelihood(lambda product: -sp.log(product), NEG_LOG),
+    "minus the product of the likelihoods, without the log, against the sum of minus the likelihoods",
+    lambda: _log_likelihood(lambda product: -product, -LIKELIHOOD),
+))

@@ -1,0 +1,151 @@
+"""Model families beyond linear regression, and the table of how far each is checked.
+
+Each family is a :class:`gradavg.models.Model`: one example's loss with its
+parameter and data symbols. :func:`family_rows` checks the gradient-of-a-mean
+identity for every family at its largest N with
+:func:`gradavg.check.check_gradient_of_mean` and reports the method and the time.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import time
+
+import sympy as sp
+
+from .check import check_gradient_of_mean
+from .claims import Verdict
+from .models import Model, linear_regression
+
+
+def logistic_regression(features: int = 2) -> Model:
+    """Logistic loss ``log(1 + exp(-y (w . x + b)))`` with a label ``y`` (``+1`` or ``-1`` in practice).
+
+    Example:
+        >>> logistic_regression(1).loss
+        log(1 + exp(-y*(b + w_1*x_1)))
+    """
+    if features < 1:
+        raise ValueError(f"need at least one feature, got {features}")
+    w = sp.symbols(f"w_1:{features + 1}", real=True)
+    x = sp.symbols(f"x_1:{features + 1}", real=True)
+    b, y = sp.symbols("b y", real=True)
+    margin = y * sum((wi * xi for wi, xi in zip(w, x)), b)
+    return Model(f"logistic regression, {features} feature(s)", sp.log(1 + sp.exp(-margin)), (*w, b), (*x, y))
+
+
+def softmax_regression(classes: int = 3, features: int = 1) -> Model:
+    """Cross-entropy of a softmax over ``classes`` affine scores, with a target vector ``t``.
+
+    The loss is ``-sum_k t_k z_k + log sum_k exp(z_k)`` with ``z_k = W_k . x + b_k``;
+    for a one-hot target this is minus the log of the predicted probability of
+    the true class.
+
+    Example:
+        >>> model = softmax_regression(3, 1)
+        >>> len(model.params), len(model.data)
+        (6, 4)
+    """
+    if classes < 2 or features < 1:
+        raise ValueError(f"need at least 2 classes and 1 feature, got {classes} and {features}")
+    weights = [sp.symbols(f"W_{k}_1:{features + 1}", real=True) for k in range(1, classes + 1)]
+    biases = sp.symbols(f"c_1:{classes + 1}", real=True)
+    x = sp.symbols(f"x_1:{features + 1}", real=True)
+    t = sp.symbols(f"t_1:{classes + 1}", real=True)
+    scores = [sum((wk * xi for wk, xi in zip(row, x)), bk) for row, bk in zip(weights, biases)]
+    loss = -sum(tk * zk for tk, zk in zip(t, scores)) + sp.log(sum(sp.exp(z) for z in scores))
+    params = tuple(p for row in weights for p in row) + tuple(biases)
+    return Model(f"softmax regression, {classes} classes", loss, params, (*x, *t))
+
+
+def tanh_network(hidden: int = 2) -> Model:
+    """Squared error of a one-hidden-layer tanh network on one input: ``(sum_j v_j tanh(a_j x + c_j) + d - y)**2``.
+
+    Example:
+        >>> len(tanh_network(2).params)
+        7
+    """
+    if hidden < 1:
+        raise ValueError(f"need at least one hidden unit, got {hidden}")
+    a = sp.symbols(f"a_1:{hidden + 1}", real=True)
+    c = sp.symbols(f"c_1:{hidden + 1}", real=True)
+    v = sp.symbols(f"v_1:{hidden + 1}", real=True)
+    d, x, y = sp.symbols("d x y", real=True)
+    output = sum((vj * sp.tanh(aj * x + cj) for aj, cj, vj in zip(a, c, v)), d)
+    return Model(f"one-hidden-layer tanh network, {hidden} units", (output - y) ** 2, (*a, *c, *v, d), (x, y))
+
+
+#: (family, largest N checked) for the table on the linearity page
+TARGETS = (
+    (lambda: linear_regression(3), 8),
+    (lambda: logistic_regression(2), 8),
+    (lambda: softmax_regression(3, 1), 4),
+    (lambda: tanh_network(2), 8),
+)
+
+
+def check_family(model: Model, n: int, *, points: int = 3) -> Verdict:
+    """The gradient of the mean of ``n`` losses of ``model`` against the mean of their gradients, timed.
+
+    Example:
+        >>> check_family(linear_regression(1), 3).holds
+        True
+    """
+    start = time.perf_counter()
+    verdict = check_gradient_of_mean(model.loss, list(model.params), list(model.data), n=n, points=points)
+    return Verdict(verdict.holds, verdict.method, time.perf_counter() - start, verdict.residual,
+                   verdict.witness, verdict.gap)
+
+
+@functools.lru_cache(maxsize=1)
+def family_rows() -> tuple[dict, ...]:
+    """One row per family in :data:`TARGETS`: name, parameters, N, holds, method and seconds (cached per process).
+
+    Example:
+        >>> [row["N"] for row in family_rows()]
+        [8, 8, 4, 8]
+    """
+    rows = []
+    for make, n in TARGETS:
+        model = make()
+        verdict = check_family(model, n)
+        rows.append({"family": model.name, "parameters": len(model.params), "N": n, "holds": verdict.holds,
+                     "method": verdict.method, "seconds": round(verdict.seconds, 2)})
+    return tuple(rows)
+
+
+def short_method(method: str) -> str:
+    """A verdict's method, shortened for a table column.
+
+    Example:
+        >>> short_method("numeric: the difference quotient ... at 3 random rational points (not a proof)")
+        'numeric, 100 digits, 3 random rational points (not a proof)'
+    """
+    if method.startswith("symbolic"):
+        return "symbolic proof (the difference quotient cancels exactly)"
+    points = re.search(r"at (\d+) random rational points", method)
+    if method.startswith("numeric") and points:
+        return f"numeric, 100 digits, {points.group(1)} random rational points (not a proof)"
+    return method
+
+
+def family_table_html(rows=None) -> str:
+    """The rows of :func:`family_rows` as an HTML table for a page cell.
+
+    Example:
+        >>> row = {"family": "f", "parameters": 2, "N": 8, "holds": True, "method": "symbolic: x", "seconds": 0.5}
+        >>> "<td>8</td><td>yes</td>" in family_table_html([row])
+        True
+    """
+    rows = family_rows() if rows is None else rows
+    head = ("family", "parameters", "largest N checked", "holds", "method", "seconds")
+    lines = ['<table class="gradavg-table">', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>",
+             "<tbody>"]
+    for r in rows:
+        cells = (r["family"], r["parameters"], r["N"], "yes" if r["holds"] else "NO", short_method(r["method"]),
+                 f"{r['seconds']:.2f}")
+        lines.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    lines.append("</tbody></table>")
+    return "\n".join(lines)

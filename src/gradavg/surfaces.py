@@ -1,0 +1,193 @@
+"""The error surface lives in parameter space: per-example loss surfaces, their mean, and where gradients are taken.
+
+The model is the line ``y = w z + b`` fitted by squared error to Anscombe's set I
+with the input standardised, ``z = (x - mean x) / std x`` (population std). Every
+example's loss ``L_i(w, b) = (w z_i + b - y_i)**2`` is a surface over the same
+``(w, b)`` plane; the data are not an axis.
+"""
+
+from __future__ import annotations
+
+import random
+
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy as sp
+
+from .data import ANSCOMBE_I_X, ANSCOMBE_I_Y
+from .models import linear_regression
+from .numeric import least_squares_gradient, per_example_gradients
+
+
+def anscombe_standardised() -> tuple[np.ndarray, np.ndarray]:
+    """Anscombe's set I as floats ``(z, y)`` with ``z`` the standardised input.
+
+    Example:
+        >>> z, y = anscombe_standardised()
+        >>> round(float(z.mean()), 12), round(float(z.std()), 12)
+        (0.0, 1.0)
+    """
+    x = ANSCOMBE_I_X.copy()
+    return (x - x.mean()) / x.std(), ANSCOMBE_I_Y.copy()
+
+
+def anscombe_exact() -> tuple[list[sp.Expr], list[sp.Rational]]:
+    """Anscombe's set I exactly: ``z_i = (x_i - xbar) / s`` with ``s`` the exact population std, ``y_i`` rational.
+
+    Example:
+        >>> z, y = anscombe_exact()
+        >>> z[0], y[0]
+        (sqrt(10)/10, 201/25)
+    """
+    x = [sp.Rational(str(v)) for v in ANSCOMBE_I_X]
+    y = [sp.Rational(str(v)) for v in ANSCOMBE_I_Y]
+    mean = sp.Add(*x) / len(x)
+    std = sp.sqrt(sp.Add(*[(v - mean) ** 2 for v in x]) / len(x))
+    return [sp.radsimp((v - mean) / std) for v in x], y
+
+
+def mistaken_places(n: int, seed: int = 3) -> list[tuple[sp.Rational, sp.Rational]]:
+    """Offsets ``(dw, db)`` that put each of ``n`` examples at "its own place" in the mistaken picture.
+
+    Exact rationals in quarter steps, different for every example, drawn from a fixed seed.
+
+    Example:
+        >>> len(set(mistaken_places(11))) == 11
+        True
+    """
+    rng = random.Random(seed)
+    places: list[tuple[sp.Rational, sp.Rational]] = []
+    while len(places) < n:
+        place = (sp.Rational(rng.randint(-6, 6), 4), sp.Rational(rng.randint(-6, 6), 4))
+        if place != (0, 0) and place not in places:
+            places.append(place)
+    return places
+
+
+def _grid(w_range, b_range, size=160):
+    return np.meshgrid(np.linspace(*w_range, size), np.linspace(*b_range, size))
+
+
+def per_example_surfaces(z: np.ndarray, y: np.ndarray, w_range, b_range):
+    """Small multiples: each example's loss surface over the same ``(w, b)`` plane, and their mean ``C``.
+
+    Every panel shares the axes and the colour scale. A per-example surface is a
+    trough whose floor is the line of parameters that fit that example exactly
+    (drawn white); the last panel is the cost ``C``, the mean of the others, with
+    its minimum marked.
+
+    Returns:
+        ``(figure, largest_difference)`` where the difference is between the mean
+        of the per-example surfaces and ``C`` computed from the normal-equation
+        form on the grid (rounding error only).
+
+    Example:
+        >>> z, y = anscombe_standardised()
+        >>> figure, difference = per_example_surfaces(z, y, (-2, 4), (4, 10))
+        >>> difference < 1e-10
+        True
+    """
+    w_grid, b_grid = _grid(w_range, b_range)
+    surfaces = (w_grid[..., None] * z + b_grid[..., None] - y) ** 2
+    mean = surfaces.mean(axis=-1)
+    design = np.column_stack([z, np.ones_like(z)])
+    gram, moment, energy = design.T @ design / len(z), design.T @ y / len(z), y @ y / len(z)
+    closed = (gram[0, 0] * w_grid**2 + 2 * gram[0, 1] * w_grid * b_grid + gram[1, 1] * b_grid**2
+              - 2 * (moment[0] * w_grid + moment[1] * b_grid) + energy)
+    levels = np.geomspace(0.05, surfaces.max(), 14)
+
+    panels = len(z) + 1
+    cols = 4
+    rows = -(-panels // cols)
+    figure, axes = plt.subplots(rows, cols, figsize=(9.0, 2.2 * rows + 0.4), sharex=True, sharey=True,
+                                layout="constrained")
+    for k, ax in enumerate(axes.flat):
+        if k >= panels:
+            ax.set_axis_off()
+            continue
+        field = surfaces[..., k] if k < len(z) else mean
+        filled = ax.contourf(w_grid, b_grid, np.clip(field, levels[0] * 1.01, levels[-1] * 0.99), levels=levels,
+                             cmap="viridis", norm="log")
+        if k < len(z):
+            ax.contour(w_grid, b_grid, w_grid * z[k] + b_grid - y[k], levels=[0], colors="white", linewidths=1.0)
+            ax.set_title(f"$L_{{{k + 1}}}$: $z={z[k]:.2f}$, $y={y[k]:.2f}$", fontsize=8)
+        else:
+            best = np.linalg.solve(gram, moment)
+            ax.plot(*best, "*", color="white", ms=9, mec="black")
+            ax.set_title(f"$C$ = mean of the {len(z)} surfaces", fontsize=8, fontweight="bold")
+            for side in ax.spines.values():
+                side.set(color="tab:red", linewidth=2)
+    bar = figure.colorbar(filled, ax=axes, shrink=0.6, label="loss (log scale)")
+    ticks = [t for t in (0.1, 1, 10, 100, 1000) if levels[0] <= t <= levels[-1]]
+    bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+    for ax in axes[-1]:
+        ax.set_xlabel("slope $w$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("intercept $b$")
+    return figure, float(np.abs(mean - closed).max())
+
+
+def _arrow(ax, start, vector, scale, **style):
+    ax.annotate("", xy=(start[0] - scale * vector[0], start[1] - scale * vector[1]), xytext=start,
+                arrowprops=dict(arrowstyle="->", **style))
+
+
+def mistaken_and_right(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
+    """The mistaken picture (each example at its own place) beside the right one (all at one point).
+
+    Both panels show contours of the cost ``C`` over ``(w, b)``. Left: each
+    example's negative gradient drawn at its own place, ``point`` plus the
+    offsets of :func:`mistaken_places`. Right: every example's negative gradient
+    at ``point``, their mean (thick red) and the negative gradient of ``C`` from
+    the normal equations (dashed black), which lies on top of the mean.
+
+    Returns:
+        ``(figure, numbers)`` with ``numbers`` a dict of floats: the point
+        (``w0``, ``b0``), the mean of the per-example gradients there
+        (``mean_w``, ``mean_b``), the gradient of ``C`` from the normal
+        equations (``full_w``, ``full_b``), the largest difference of the two
+        (``gradient_gap``) and the mean of the gradients taken at the scattered
+        places (``scattered_w``, ``scattered_b``).
+
+    Example:
+        >>> z, y = anscombe_standardised()
+        >>> figure, numbers = mistaken_and_right(z, y, (0.0, 6.5), (-2, 4), (4, 10))
+        >>> numbers["gradient_gap"] < 1e-12
+        True
+    """
+    gradient_of = per_example_gradients(linear_regression(1))
+    grads = gradient_of(point, z, y)
+    mean, full = grads.mean(axis=0), least_squares_gradient(point, z, y)
+    places = [(point[0] + float(dw), point[1] + float(db)) for dw, db in mistaken_places(len(z))]
+    scattered = np.array([gradient_of(place, z[k : k + 1], y[k : k + 1])[0] for k, place in enumerate(places)])
+
+    w_grid, b_grid = _grid(w_range, b_range)
+    cost = ((w_grid[..., None] * z + b_grid[..., None] - y) ** 2).mean(axis=-1)
+    levels = np.geomspace(cost.min() + 0.3, cost.max(), 10)
+    scale = 2.6 / np.linalg.norm(grads, axis=1).max()
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9.0, 4.4), sharex=True, sharey=True, layout="constrained")
+    for ax in (left, right):
+        ax.contour(w_grid, b_grid, cost, levels=levels, cmap="viridis", linewidths=0.7)
+        ax.set_aspect("equal")
+        ax.set_xlabel("slope $w$")
+    left.set_ylabel("intercept $b$")
+    for place, g in zip(places, scattered):
+        left.plot(*place, "o", color="tab:gray", ms=3)
+        _arrow(left, place, g, scale, color="tab:gray", lw=1.0)
+    left.set_title("Mistaken: each example at its own place", fontsize=10)
+    for g in grads:
+        _arrow(right, point, g, scale, color="tab:gray", lw=1.0)
+    _arrow(right, point, mean, scale, color="tab:red", lw=3.0)
+    _arrow(right, point, full, scale, color="black", lw=1.2, linestyle="--")
+    right.plot(*point, "o", color="black", ms=5)
+    right.set_title("Right: every example at the same $(w, b)$", fontsize=10)
+    right.plot([], [], color="tab:gray", label="minus one example's gradient")
+    right.plot([], [], color="tab:red", lw=3, label="minus their mean")
+    right.plot([], [], color="black", ls="--", label=r"minus $\nabla C$ (normal equations)")
+    right.legend(loc="lower left", fontsize=7)
+    spread = scattered.mean(axis=0)
+    numbers = {"w0": float(point[0]), "b0": float(point[1]), "mean_w": float(mean[0]), "mean_b": float(mean[1]),
+               "full_w": float(full[0]), "full_b": float(full[1]), "gradient_gap": float(np.abs(mean - full).max()),
+               "scattered_w": float(spread[0]), "scattered_b": float(spread[1])}
+    return figure, numbers
