@@ -1,0 +1,160 @@
+"""Dataset versus population: swapping the gradient and the expectation, and kinks.
+
+Two routes to the gradient of an expected loss ``R(theta) = E_x L(theta, x)``:
+integrate first and differentiate the result, or differentiate each loss and
+integrate the derivative. Where the derivative is dominated by an integrable
+function they agree; a loss with a jump does not.
+
+Kinks: piecewise-linear losses ``sign * max_k (a_k theta + b_k)``, with the
+derivative automatic differentiation reports at a kink (a convention such as
+``ReLU'(0) = 0``) and an exact test of the subgradient inequality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+
+
+def swap_gap(loss: sp.Expr, theta: sp.Symbol, x: sp.Symbol, density: sp.Expr, support: tuple) -> sp.Expr:
+    """``d/dtheta E[L] - E[dL/dtheta]``: the gradient of the integral minus the integral of the gradient.
+
+    Example:
+        >>> t, x = sp.symbols("theta x", real=True)
+        >>> swap_gap((t - x) ** 2, t, x, sp.Integer(1), (0, 1))
+        0
+    """
+    risk = sp.integrate(loss * density, (x, *support))
+    averaged = sp.integrate(sp.diff(loss, theta) * density, (x, *support))
+    return sp.diff(risk, theta) - averaged
+
+
+def normal_density(x: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
+    """The density of a normal distribution with the given mean and standard deviation.
+
+    Example:
+        >>> x = sp.Symbol("x", real=True)
+        >>> sp.integrate(normal_density(x, 0, 1), (x, -sp.oo, sp.oo))
+        1
+    """
+    return sp.exp(-((x - mean) ** 2) / (2 * std**2)) / (std * sp.sqrt(2 * sp.pi))
+
+
+def monte_carlo_swap(theta: float, mean: float, std: float, samples: int, seed: int) -> dict:
+    """For ``L = exp(theta x)`` with ``x ~ N(mean, std^2)``: sampled mean of ``dL/dtheta`` against the exact ``R'``.
+
+    The exact side is the derivative of the moment generating function,
+    ``R(theta) = exp(theta mean + theta^2 std^2 / 2)``.
+
+    Example:
+        >>> r = monte_carlo_swap(0.5, 0.0, 1.0, 200000, seed=1)
+        >>> abs(r["sampled"] - r["exact"]) < 4 * r["standard_error"]
+        True
+    """
+    draws = np.random.default_rng(seed).normal(mean, std, size=samples)
+    gradients = draws * np.exp(theta * draws)
+    exact = (mean + theta * std**2) * np.exp(theta * mean + theta**2 * std**2 / 2)
+    return {"sampled": float(gradients.mean()), "exact": float(exact),
+            "standard_error": float(gradients.std(ddof=1) / np.sqrt(samples))}
+
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """``sign * max_k (slopes[k] * theta + intercepts[k])``: convex for ``sign = 1``, concave for ``-1``.
+
+    Example:
+        >>> relu = PiecewiseLinear((0, 1), (0, 0))
+        >>> relu(Fraction(-2)), relu(Fraction(3))
+        (Fraction(0, 1), Fraction(3, 1))
+    """
+
+    slopes: tuple
+    intercepts: tuple
+    sign: int = 1
+
+    def __call__(self, theta):
+        return self.sign * max(Fraction(a) * theta + Fraction(b) for a, b in zip(self.slopes, self.intercepts))
+
+    def active_slopes(self, theta) -> list[Fraction]:
+        """Slopes of the pieces that attain the max at ``theta``, in the order given (times ``sign``)."""
+        values = [Fraction(a) * theta + Fraction(b) for a, b in zip(self.slopes, self.intercepts)]
+        top = max(values)
+        return [self.sign * Fraction(a) for a, v in zip(self.slopes, values) if v == top]
+
+    def breakpoints(self) -> list[Fraction]:
+        """Where two pieces cross."""
+        points = set()
+        pieces = list(zip(self.slopes, self.intercepts))
+        for i, (a, b) in enumerate(pieces):
+            for c, d in pieces[i + 1:]:
+                if a != c:
+                    points.add(Fraction(d - b) / Fraction(a - c))
+        return sorted(points)
+
+
+def relu(scale=1, shift=0, sign: int = 1) -> PiecewiseLinear:
+    """``sign * max(0, scale * theta + shift)``; the zero piece comes first.
+
+    Example:
+        >>> relu(-1)(Fraction(-3))
+        Fraction(3, 1)
+    """
+    return PiecewiseLinear((0, scale), (0, shift), sign)
+
+
+def autodiff_derivative(loss: PiecewiseLinear, theta, convention: str = "zero") -> Fraction:
+    """The derivative a framework reports at ``theta``: the unique slope off kinks; at a kink, by ``convention``.
+
+    Conventions for a ReLU-type kink: ``"zero"`` takes the first active piece (the
+    flat one, so ``ReLU'(0) = 0``), ``"one"`` the last, ``"half"`` their mean.
+
+    Example:
+        >>> autodiff_derivative(relu(), Fraction(0)), autodiff_derivative(relu(), Fraction(0), "one")
+        (Fraction(0, 1), Fraction(1, 1))
+    """
+    active = loss.active_slopes(theta)
+    if convention == "zero":
+        return active[0]
+    if convention == "one":
+        return active[-1]
+    if convention == "half":
+        return (active[0] + active[-1]) / 2
+    raise ValueError(f"unknown convention {convention!r}")
+
+
+def subgradient_violation(losses: Sequence[PiecewiseLinear], theta, g) -> tuple | None:
+    """Test ``C(t) >= C(theta) + g (t - theta)`` for every real ``t``, with ``C`` the mean of ``losses``.
+
+    The difference of the two sides is piecewise linear in ``t``, so it is
+    enough to test it at every breakpoint and on the two outer rays. Returns
+    ``None`` when the inequality holds everywhere (``g`` is a subgradient of
+    ``C`` at ``theta``), else ``(t, gap)`` with ``gap < 0`` exact.
+
+    Example:
+        >>> subgradient_violation([relu(), relu(-1)], Fraction(0), Fraction(1, 4)) is None
+        True
+        >>> subgradient_violation([relu(), relu(-1)], Fraction(0), Fraction(1))
+        (Fraction(1, 1), Fraction(-1, 2))
+    """
+    theta, g = Fraction(theta), Fraction(g)
+
+    def excess(t):
+        cost = sum(loss(t) for loss in losses) / len(losses)
+        base = sum(loss(theta) for loss in losses) / len(losses)
+        return cost - base - g * (t - theta)
+
+    points = sorted({theta, *(p for loss in losses for p in loss.breakpoints())})
+    candidates = [*points, points[0] - 1, points[-1] + 1]
+    for t in candidates:
+        if excess(t) < 0:
+            return t, excess(t)
+    for inner, outer in ((points[0], points[0] - 1), (points[-1], points[-1] + 1)):
+        drop = excess(inner) - excess(outer)
+        if drop > 0:  # the excess decreases along the outer ray: find where it is negative
+            t = outer + (outer - inner) * (excess(outer) / drop + 1)
+            return t, excess(t)
+    return None

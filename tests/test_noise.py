@@ -1,0 +1,59 @@
+"""Unit tests of the noise-scale helpers (on data the pages do not use)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from gradavg.estimation import squared_norm, full_gradient, gradient_variance, noise_scale
+from gradavg.noise import (best_improvement, expected_cost_after_step, noise_scale_along_descent, noise_scale_figure,
+                           quadratic_cost)
+
+
+def test_quadratic_cost():
+    assert quadratic_cost([[1, 1], [3, 1]], [2, 1]) == Fraction(1, 2)
+
+
+def test_full_step_of_one_recovers_the_mean_without_noise():
+    points = [[1, 4], [3, 0], [2, 2]]
+    # a batch of all N examples drawn without replacement is the full gradient; step 1 lands on the mean
+    assert expected_cost_after_step(points, [7, -1], 3, 1, replace=False) == quadratic_cost(points, [2, 2])
+
+
+def test_best_improvement_matches_the_noise_scale_formula_on_unseen_data():
+    points, theta = [[1, 4], [3, 0], [2, 2], [0, 1]], [5, -2]
+    grads = [[t - x for t, x in zip(theta, p)] for p in points]
+    size = squared_norm(full_gradient(grads))
+    for b in (1, 3):
+        assert best_improvement(points, theta, b) == size / 2 / (1 + noise_scale(grads) / b)
+    # without replacement the batch of all four has no noise: the full gain
+    assert best_improvement(points, theta, 4, replace=False) == size / 2
+
+
+def test_best_improvement_needs_a_gradient():
+    with pytest.raises(ValueError):
+        best_improvement([[1], [1]], [1], 1)
+
+
+def test_noise_scale_along_descent_on_unseen_data():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=25)
+    y = 0.5 * x + 2 + 0.3 * rng.normal(size=25)
+    run = noise_scale_along_descent(x, y, (0.0, 0.0), 0.2, 40)
+    assert run["cost"].shape == run["noise_scale"].shape == (41,)
+    assert np.all(np.diff(run["cost"]) <= 1e-12) and run["cost"][-1] >= run["minimum"] - 1e-12
+    assert run["noise_scale"][-1] > run["noise_scale"][0]
+    grads = np.column_stack([2 * (0.0 * x + 0.0 - y) * x, 2 * (0.0 * x + 0.0 - y)])
+    assert run["noise_scale"][0] == pytest.approx(float(noise_scale(grads.tolist())))
+    noise_scale_figure(run, 25)
+    matplotlib.pyplot.close("all")
+
+
+def test_noise_scale_is_the_variance_over_the_squared_gradient_with_sympy_rationals():
+    grads = [[sp.Rational(1, 2), 1], [sp.Rational(3, 2), 0]]
+    assert noise_scale(grads) == gradient_variance(grads) / squared_norm(full_gradient(grads))

@@ -1,0 +1,68 @@
+"""Unit tests of consecutive batches, epochs and SGD paths (on data the pages do not use)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradavg.estimation import full_gradient
+from gradavg.shuffling import (batch_biases, batch_mean, consecutive_batches, epoch_mean, sgd_path, sgd_paths_figure,
+                               shuffled_batch_expectations, sorted_order)
+
+
+def test_consecutive_batches():
+    assert consecutive_batches(range(4), 2) == [(0, 1), (2, 3)]
+    assert consecutive_batches([2, 0, 1], 5) == [(2, 0, 1)]
+    with pytest.raises(ValueError):
+        consecutive_batches(range(3), 0)
+
+
+def test_batch_mean_and_sorted_order():
+    assert batch_mean([[1, 2], [3, 4]], (0, 1)) == [2, 3]
+    assert sorted_order([[2], [-1], [0]]) == [1, 2, 0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.integers(-9, 9), min_size=2, max_size=2), min_size=2, max_size=5), st.integers(1, 4))
+def test_shuffled_positions_are_unbiased_and_weighted_epochs_too(grads, b):
+    full = full_gradient(grads)
+    assert all(row == full for row in shuffled_batch_expectations(grads, b))
+    for order in itertools.islice(itertools.permutations(range(len(grads))), 6):
+        assert epoch_mean(grads, b, order) == full
+
+
+def test_biases_of_sorted_data_sum_to_zero_with_equal_batches():
+    grads = [[7], [1], [4], [0], [2], [10]]
+    biases = batch_biases(grads, 3, sorted_order(grads))
+    assert biases == [[Fraction(-3)], [Fraction(3)]]
+
+
+def test_unweighted_epoch_with_short_last_batch_is_biased():
+    assert epoch_mean([[0], [0], [9]], 2, weighted=False) != full_gradient([[0], [0], [9]])
+
+
+def test_sgd_path_reaches_the_least_squares_fit_on_unseen_data():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=40)
+    y = 2.0 * x - 1.0
+    path = sgd_path(x, y, (0.0, 0.0), 0.1, 40, 300, None)
+    assert path.shape == (301, 2) and np.allclose(path[-1], [2.0, -1.0], atol=1e-6)
+    shuffled = sgd_path(x, y, (0.0, 0.0), 0.05, 4, 30, shuffle_seed=3)
+    assert np.allclose(shuffled[-1], [2.0, -1.0], atol=1e-3)
+
+
+def test_sgd_paths_figure_on_unseen_data():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=12)
+    y = x + rng.normal(size=12)
+    figure, paths = sgd_paths_figure(x, y, (0.0, 0.0), 0.1, 3, 2)
+    assert paths["sorted"].shape == paths["shuffled"].shape == (9, 2)
+    assert np.allclose(paths["minimum"], np.polyfit(x, y, 1))
+    matplotlib.pyplot.close("all")
