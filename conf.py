@@ -26,9 +26,22 @@ extensions = [
     "sphinx_design",
     "sphinx_copybutton",
     "gradavg.sphinxext",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "gradavg.notebook_download",
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nitpicky = True
+
+# API reference (docs/api.md): Google-style docstrings; signatures without type
+# hints, whose third-party types (SymPy, NumPy) have no inventory offline.
+autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_ivar = True
+# annotations of dataclass fields name third-party types that have no inventory offline
+nitpick_ignore_regex = [(r"py:class", r"(sympy|numpy|matplotlib|fractions)(\..*)?")]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_update_mathjax = False
@@ -46,6 +59,7 @@ bibtex_bibfiles = ["docs/references.bib"]
 bibtex_default_style = "plain"
 bibtex_reference_style = "author_year"
 
+templates_path = ["docs/_templates"]
 html_theme = "sphinx_book_theme"
 html_title = project
 html_favicon = "docs/_static/favicon.svg"

@@ -1,0 +1,149 @@
+"""Gradient accumulation and data parallelism: exact when every micro-batch is scaled by the total count."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy as sp
+
+from gradavg.accumulation import (
+    count_weighted_mean_weights,
+    mean_of_means_weights,
+    split,
+    summed_loss_average_weights,
+    total_count_weights,
+    weighted_identity,
+)
+from gradavg.claims import Claim, Verdict, register
+from gradavg.gradients import examples, per_example_losses
+from gradavg.models import linear_regression
+
+#: squared-error linear regression, one feature: each example (token) has its own x_i, y_i
+MODEL = linear_regression(1)
+#: token counts of two micro-batches, as in the public gradient-accumulation reports of 2024
+SHORT, LONG = 11, 101
+#: micro-batch splits the accumulation claim is checked on (unequal sizes on purpose)
+SPLITS = [(SHORT, LONG), (1, 2, 4)]
+
+
+def _losses(n: int) -> list[sp.Expr]:
+    return per_example_losses(MODEL.loss, examples(MODEL.data, n))
+
+
+def _all_splits(scheme) -> Verdict:
+    """Check ``scheme`` against the whole batch's mean on every split in :data:`SPLITS`; first failure wins."""
+    verdict = None
+    for sizes in SPLITS:
+        n = sum(sizes)
+        verdict = weighted_identity(_losses(n), MODEL.params, split(sizes), scheme(sizes), Fraction(1, n))
+        if not verdict.holds:
+            return verdict
+    shown = ", ".join("+".join(map(str, sizes)) for sizes in SPLITS)
+    return Verdict(True, f"{verdict.method}; micro-batch sizes {shown}", residual=verdict.residual)
+
+
+register(
+    Claim(
+        id="accumulation.total-count",
+        statement=(
+            r"Accumulating over micro-batches $B_1,\dots,B_K$ of sizes $n_k$, $N=\sum_k n_k$, the gradients of "
+            r"$\frac{1}{N}\sum_{i\in B_k} L_i$ sum to $\nabla \frac{1}{N}\sum_{i=1}^{N} L_i$ "
+            r"(squared-error regression, sizes $11+101$ and $1+2+4$)."
+        ),
+        check=lambda: _all_splits(total_count_weights),
+        control="the mean of per-micro-batch mean losses, (1/K) sum_k (1/n_k) sum_{i in B_k} L_i, with unequal sizes",
+        control_check=lambda: _all_splits(mean_of_means_weights),
+    )
+)
+
+# --- the exact gap of the mean of means ---------------------------------------
+
+
+def _gap_terms(sizes, sign: int):
+    """``sign * sum_k (1/K - n_k/N) gbar_k`` where ``gbar_k`` is micro-batch k's mean gradient."""
+    K, N = len(sizes), sum(sizes)
+
+    def correction(gradients):
+        weights = [sign * (sp.Rational(1, K) - sp.Rational(n, N)) / n for n in sizes]
+        return [sp.Add(*[c * g[j] for c, g in zip(weights, gradients)]) for j in range(len(gradients[0]))]
+
+    return correction
+
+
+def _mean_of_means_gap(sign: int) -> Verdict:
+    sizes = (SHORT, LONG)
+    n = sum(sizes)
+    return weighted_identity(_losses(n), MODEL.params, split(sizes), mean_of_means_weights(sizes), Fraction(1, n),
+                             correction=_gap_terms(sizes, sign))
+
+
+register(
+    Claim(
+        id="accumulation.mean-of-means-gap",
+        statement=(
+            r"With micro-batch mean gradients $\bar g_k = \frac{1}{n_k}\sum_{i\in B_k}\nabla L_i$, the mean of "
+            r"means is $\frac{1}{K}\sum_k \bar g_k = \nabla C + \sum_k \bigl(\frac{1}{K}-\frac{n_k}{N}\bigr)\bar g_k$; "
+            r"for $n_1=11$, $n_2=101$: $\nabla C + \frac{45}{112}(\bar g_1-\bar g_2)$."
+        ),
+        check=lambda: _mean_of_means_gap(+1),
+        control="the same gap with the opposite sign, sum_k (n_k/N - 1/K) gbar_k",
+        control_check=lambda: _mean_of_means_gap(-1),
+    )
+)
+
+# --- data parallelism: equal shards, uneven shards -------------------------------
+
+EQUAL_SHARDS = (3, 3, 3, 3)
+UNEVEN_SHARDS = (1, 2, 3, 6)
+
+
+def _data_parallel(uneven_scheme) -> Verdict:
+    """Equal shards with the plain mean of local means, then uneven shards with ``uneven_scheme``."""
+    verdict = None
+    for sizes, scheme in ((EQUAL_SHARDS, mean_of_means_weights), (UNEVEN_SHARDS, uneven_scheme)):
+        n = sum(sizes)
+        verdict = weighted_identity(_losses(n), MODEL.params, split(sizes), scheme(sizes), Fraction(1, n))
+        if not verdict.holds:
+            return verdict
+    return Verdict(True, f"{verdict.method}; shards 3+3+3+3 (plain mean) and 1+2+3+6 (count weights)",
+                   residual=verdict.residual)
+
+
+register(
+    Claim(
+        id="accumulation.data-parallel",
+        statement=(
+            r"With $M$ workers, worker $m$ holding shard $S_m$ of size $n_m$ and local mean gradient $\bar g_m$: "
+            r"$\frac{1}{M}\sum_m \bar g_m = \nabla C$ when all $n_m$ are equal ($4$ shards of $3$), and "
+            r"$\sum_m \frac{n_m}{N}\bar g_m = \nabla C$ for uneven shards ($1+2+3+6$)."
+        ),
+        check=lambda: _data_parallel(count_weighted_mean_weights),
+        control="uneven shards 1+2+3+6 all-reduced with the plain mean of local means",
+        control_check=lambda: _data_parallel(mean_of_means_weights),
+    )
+)
+
+# --- a summed loss averaged over workers ----------------------------------------
+
+SUM_SHARDS = (2, 3, 4)
+
+
+def _summed_over_workers(target_scale) -> Verdict:
+    sizes = SUM_SHARDS
+    return weighted_identity(_losses(sum(sizes)), MODEL.params, split(sizes), summed_loss_average_weights(sizes),
+                             target_scale)
+
+
+register(
+    Claim(
+        id="accumulation.summed-loss-workers",
+        statement=(
+            r"If each of $M$ workers uses its summed loss $\sum_{i\in S_m} L_i$ and the all-reduce averages, the "
+            r"step's gradient is $\frac{1}{M}\nabla\sum_{i=1}^{N} L_i$: $M$ times smaller than the gradient of the "
+            r"summed loss on one machine ($M=3$, shards $2+3+4$)."
+        ),
+        check=lambda: _summed_over_workers(Fraction(1, len(SUM_SHARDS))),
+        control="the all-reduce average equals the one-machine gradient of the summed loss",
+        control_check=lambda: _summed_over_workers(1),
+    )
+)

@@ -1,0 +1,101 @@
+"""Accumulation schemes, the example batch losses and the imbalance figure."""
+
+from fractions import Fraction
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from gradavg.accumulation import (
+    accumulate,
+    count_weighted_mean_weights,
+    mean_of_means_weights,
+    micro_batch_gradients,
+    scheme_gradient,
+    split,
+    summed_loss_average_weights,
+    total_count_weights,
+    weighted_identity,
+)
+from gradavg.practice_figures import imbalance_figure, imbalance_gaps
+from gradavg.probe import probe_additivity
+from gradavg.token_losses import (
+    batch_normalised_loss,
+    mean_of_micro_batch_means,
+    noisy_line,
+    sequence_dataset,
+    token_count,
+    token_mean_loss,
+)
+
+w = sp.Symbol("w")
+
+
+def test_split_and_weights():
+    assert split([1, 2, 3]) == [range(0, 1), range(1, 3), range(3, 6)]
+    with pytest.raises(ValueError):
+        split([2, 0])
+    sizes = [11, 101]
+    assert total_count_weights(sizes) == [Fraction(1, 112)] * 2
+    assert mean_of_means_weights(sizes) == [Fraction(1, 22), Fraction(1, 202)]
+    assert count_weighted_mean_weights(sizes) == total_count_weights(sizes)
+    assert summed_loss_average_weights([4, 4, 1]) == [Fraction(1, 3)] * 3
+    assert mean_of_means_weights([5, 5]) == total_count_weights([5, 5])
+
+
+def test_micro_batch_gradients_and_accumulate():
+    losses = [w**3, 2 * w, w**2]
+    grads = micro_batch_gradients(losses, [w], split([2, 1]))
+    assert grads == [[3 * w**2 + 2], [2 * w]]
+    assert sp.expand(accumulate(grads, [Fraction(1, 3)] * 2)[0] - (3 * w**2 + 2 * w + 2) / 3) == 0
+    with pytest.raises(ValueError):
+        accumulate(grads, [1])
+
+
+def test_weighted_identity_catches_the_mean_of_means_and_the_missing_factor():
+    x = sp.symbols("x1:6")
+    losses = [(w - xi) ** 2 for xi in x]
+    groups = split([2, 3])
+    assert weighted_identity(losses, [w], groups, total_count_weights([2, 3]), Fraction(1, 5)).holds
+    bad = weighted_identity(losses, [w], groups, mean_of_means_weights([2, 3]), Fraction(1, 5))
+    assert not bad.holds and all(v.is_Rational for v in bad.witness.values()) and bad.gap[0] != 0
+    assert weighted_identity(losses, [w], groups, summed_loss_average_weights([2, 3]), Fraction(1, 2)).holds
+    assert not weighted_identity(losses, [w], groups, summed_loss_average_weights([2, 3]), 1).holds
+
+
+def test_weighted_identity_on_a_non_polynomial_loss_uses_the_points():
+    x = sp.symbols("x1:4")
+    losses = [1 / (1 + (w - xi) ** 2) for xi in x]
+    verdict = weighted_identity(losses, [w], split([1, 2]), total_count_weights([1, 2]), Fraction(1, 3))
+    assert verdict.holds and "not a proof" in verdict.method
+
+
+def test_scheme_gradient_matches_the_exact_weights():
+    grads = np.arange(10.0).reshape(5, 2)
+    assert np.allclose(scheme_gradient(grads, [2, 3], total_count_weights), grads.mean(axis=0))
+    with pytest.raises(ValueError):
+        scheme_gradient(grads, [2, 2], total_count_weights)
+
+
+def test_imbalance_gaps_zero_at_equal_sizes_and_for_the_total_count():
+    x, y = noisy_line(20, seed=3)
+    grads = np.column_stack([x, y])
+    gaps = imbalance_gaps(grads, shuffles=5, seed=1)
+    assert gaps["short"].tolist() == list(range(1, 11))
+    assert gaps["mean_of_means"][-1] < 1e-12 < gaps["mean_of_means"][0]
+    assert gaps["total_count"].max() < 1e-12
+    assert len(imbalance_figure(gaps, mark=(2, 18)).axes) == 1
+
+
+def test_page_losses_behave_as_the_page_says():
+    data = sequence_dataset(12, max_tokens=30, seed=5)
+    assert probe_additivity(token_mean_loss(data), 12, weight=token_count(data)).holds
+    assert not probe_additivity(mean_of_micro_batch_means(data, 2), 12, weight=token_count(data)).holds
+    x, y = noisy_line(12, seed=2)
+    assert not probe_additivity(batch_normalised_loss(x, y), 12).holds
+    with pytest.raises(ValueError):
+        sequence_dataset(0)

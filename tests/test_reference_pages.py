@@ -1,0 +1,94 @@
+"""The API page covers the library, the ledger page matches the CLI, sources download, hosting files are valid."""
+
+import json
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import gradavg
+from gradavg.ledger_view import ledger_markdown, ledger_totals
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def test_api_page_documents_every_module():
+    text = (DOCS / "api.md").read_text()
+    documented = set(re.findall(r"^\.\. automodule:: (\S+)$", text, flags=re.M))
+    modules = {f"gradavg.{m.name}" for m in pkgutil.iter_modules(gradavg.__path__) if m.name != "__main__"}
+    assert modules - documented == set(), "add these modules to docs/api.md"
+    assert documented - modules == set()
+
+
+def test_ledger_view_marks_failures_and_unused_claims():
+    rows = [{"id": "x.y", "statement": "a\nb", "method": "m", "seconds": 1.0, "holds": False, "control": "c",
+             "control_rejected": False, "pages": []}]
+    text = ledger_markdown(rows)
+    assert "**FAILS**" in text and "**NOT rejected**" in text and "**none**" in text and "a b" in text
+    assert ledger_totals(rows) == {"claims": 1, "holding": 0, "controls_rejected": 0, "seconds": 1.0, "all_ok": False}
+
+
+def test_hosting_files_build_with_the_strict_command():
+    rtd = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
+    assert rtd["version"] == 2 and rtd["build"]["tools"]["python"] == "3.11" and "nodejs" in rtd["build"]["tools"]
+    commands = " ".join(rtd["build"]["commands"])
+    assert "make html" in commands and "_build/html" in commands and "READTHEDOCS_OUTPUT" in commands
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    assert any("make html" in step.get("run", "") for step in steps)
+    assert any(step.get("with", {}).get("path") == "_build/html" for step in steps)
+    assert any(str(step.get("uses", "")).startswith("actions/deploy-pages") for step in steps)
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-W -n --keep-going" in makefile
+
+
+@pytest.mark.build
+def test_ledger_page_totals_match_the_cli(built_site):
+    run = subprocess.run([sys.executable, "-m", "gradavg", "ledger", "--json", "--quiet"], capture_output=True,
+                         text=True, timeout=600, cwd=ROOT)
+    rows = json.loads(run.stdout)
+    totals = ledger_totals(rows)
+    text = re.sub(r"<[^>]+>", "", (built_site / "ledger.html").read_text())
+    line = re.search(r"(\d+) claims; (\d+) hold; (\d+)\s+negative controls rejected", text)
+    assert line, "the ledger page has no totals line"
+    assert tuple(map(int, line.groups())) == (totals["claims"], totals["holding"], totals["controls_rejected"])
+    for row in rows:
+        assert row["id"] in text
+
+
+@pytest.mark.build
+def test_every_page_offers_its_source_for_download(built_site):
+    for source in DOCS.glob("*.md"):
+        html = (built_site / f"{source.stem}.html").read_text()
+        assert f'href="_sources/{source.name}"' in html, f"{source.name}: no download link to its source"
+        assert (built_site / "_sources" / source.name).read_text() == source.read_text()
+
+
+@pytest.mark.build
+def test_every_executed_page_offers_its_notebook(built_site):
+    for source in DOCS.glob("*.md"):
+        if "kernelspec:" not in source.read_text():
+            continue
+        html = (built_site / f"{source.stem}.html").read_text()
+        assert f'href="_sources/{source.stem}.ipynb"' in html, f"{source.name}: no .ipynb download"
+        notebook = json.loads((built_site / "_sources" / f"{source.stem}.ipynb").read_text())
+        assert any(cell.get("outputs") for cell in notebook["cells"] if cell["cell_type"] == "code")
+
+
+def test_executed_notebook_lookup(tmp_path):
+    from gradavg.notebook_download import executed_notebook
+
+    (tmp_path / "page.ipynb").write_text("{}")
+    assert executed_notebook(tmp_path, "page") == tmp_path / "page.ipynb"
+    assert executed_notebook(tmp_path, "other") is None
+
+
+def test_api_page_names_every_export_of_the_package():
+    text = (DOCS / "api.md").read_text()
+    missing = [name for name in gradavg.__all__ if not re.search(rf"[.~]{re.escape(name)}`", text)]
+    assert not missing, f"name these exports in the opening of docs/api.md: {missing}"
