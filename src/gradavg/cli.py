@@ -10,9 +10,18 @@ from .claims import Result, ledger
 from .pages import pages_by_claim
 
 
-def run_ledger(progress=None) -> list[Result]:
-    """Run every claim and its control, reporting each to ``progress`` as it finishes."""
-    claims = ledger()
+def run_ledger(progress=None, claims=None) -> list[Result]:
+    """Run claims (every claim by default) and their controls, reporting each to ``progress`` as it finishes.
+
+    Example:
+        >>> from gradavg.claims import get
+        >>> lines = []
+        >>> [result.ok for result in run_ledger(lines.append, [get("linearity.general-n")])]
+        [True]
+        >>> lines[0].split(" (")[0]
+        '[1/1] linearity.general-n: ok'
+    """
+    claims = ledger() if claims is None else claims
     results = []
     for number, claim in enumerate(claims, 1):
         result = claim.run()
@@ -24,7 +33,14 @@ def run_ledger(progress=None) -> list[Result]:
 
 
 def ledger_rows(results: list[Result]) -> list[dict]:
-    """The ledger as JSON-ready rows, one per claim."""
+    """The ledger as JSON-ready rows, one per claim.
+
+    Example:
+        >>> from gradavg.claims import get
+        >>> row = ledger_rows([get("linearity.general-n").run()])[0]
+        >>> row["id"], row["holds"], row["control_rejected"], row["pages"]
+        ('linearity.general-n', True, True, ['linearity'])
+    """
     pages = pages_by_claim()
     return [
         {
@@ -42,7 +58,15 @@ def ledger_rows(results: list[Result]) -> list[dict]:
 
 
 def format_table(rows: list[dict]) -> str:
-    """A plain-text table: id, method, seconds, holds, control rejected."""
+    """A plain-text table: id, method, seconds, holds, control rejected.
+
+    Example:
+        >>> print(format_table([{"id": "a.b", "method": "symbolic", "seconds": 0.25,
+        ...                      "holds": True, "control_rejected": True}]))
+        id   method    seconds  holds  control rejected
+        ---  --------  -------  -----  ----------------
+        a.b  symbolic  0.250    yes    yes
+    """
     header = ("id", "method", "seconds", "holds", "control rejected")
     body = [(r["id"], r["method"], f"{r['seconds']:.3f}", "yes" if r["holds"] else "NO",
              "yes" if r["control_rejected"] else "NO") for r in rows]
@@ -53,7 +77,14 @@ def format_table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status (0 all claims hold and controls fail, 1 otherwise, 2 bad input).
+
+    Example:
+        >>> main(["check", "(w*x - y)**2", "--params", "w", "--data", "x,y"])  # doctest: +ELLIPSIS
+        loss: (w*x - y)**2
+        holds: symbolic: ...
+        0
+    """
     parser = argparse.ArgumentParser(prog="python -m gradavg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ledger_parser = commands.add_parser(

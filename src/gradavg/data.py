@@ -11,5 +11,11 @@ ANSCOMBE_I_Y = np.array([8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 
 
 
 def anscombe_i() -> tuple[np.ndarray, np.ndarray]:
-    """Anscombe's set I as two arrays ``(x, y)`` (copies, safe to modify)."""
+    """Anscombe's set I as two arrays ``(x, y)`` (copies, safe to modify).
+
+    Example:
+        >>> x, y = anscombe_i()
+        >>> len(x), float(x.mean()), round(float(y.mean()), 2)
+        (11, 9.0, 7.5)
+    """
     return ANSCOMBE_I_X.copy(), ANSCOMBE_I_Y.copy()

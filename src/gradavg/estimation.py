@@ -31,6 +31,13 @@ class Moments:
         batches: how many equally likely batches the expectation averages over
             (ordered samples with replacement, subsets without), or for a
             weighted sampler how many batches have positive weight.
+
+    Example:
+        >>> m = Moments(mean=[Fraction(2)], variance=Fraction(2, 3), batches=3)
+        >>> m == minibatch_moments([[0], [2], [4]], 2)
+        True
+        >>> m.variance
+        Fraction(2, 3)
     """
 
     mean: list

@@ -66,6 +66,15 @@ def variance_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000
 
     Returns:
         ``(figure, measured)`` with ``measured[(replace, B)]`` the Monte Carlo variance.
+
+    Example:
+        Three gradients with ``sigma^2 = 8/3``, for which the formulas give 2.67
+        and 1.33 with replacement (B = 1, 2), 2.67 and 0.67 without:
+
+        >>> figure, measured = variance_against_batch_size(np.array([[0.0], [2.0], [4.0]]), [1, 2])
+        >>> {key: round(value, 2) for key, value in measured.items()}
+        {(True, 1): 2.61, (True, 2): 1.3, (False, 1): 2.66, (False, 2): 0.67}
+        >>> plt.close(figure)
     """
     grads = np.asarray(grads, dtype=float)
     n = len(grads)
@@ -100,6 +109,16 @@ def angles_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000, 
 
     Returns:
         ``(figure, medians)`` with ``medians[(replace, B)]`` the median angle in degrees.
+
+    Example:
+        Two of the three gradients point 63.4 degrees away from their mean; a
+        batch of all three without replacement is the full gradient itself.
+
+        >>> grads = np.array([[1.0, 0.0], [1.0, 2.0], [1.0, -2.0]])
+        >>> figure, medians = angles_against_batch_size(grads, [1, 3])
+        >>> round(medians[(True, 1)], 1), medians[(False, 3)]
+        (63.4, 0.0)
+        >>> plt.close(figure)
     """
     grads = np.asarray(grads, dtype=float)
     n = len(grads)

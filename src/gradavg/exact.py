@@ -24,7 +24,13 @@ DIGITS = 50
 
 
 def random_point(symbols: Sequence[sp.Symbol], rng: random.Random) -> dict:
-    """Nonzero small rationals p/q for every symbol, drawn from ``rng``."""
+    """Nonzero small rationals p/q for every symbol, drawn from ``rng``.
+
+    Example:
+        >>> a, b = sp.symbols("a b")
+        >>> random_point([a, b], random.Random(0))
+        {a: 4/7, b: 5}
+    """
     point = {}
     for symbol in symbols:
         numerator = rng.choice([n for n in range(-9, 10) if n != 0])
@@ -38,6 +44,14 @@ def is_nonzero(value: sp.Expr) -> bool | None:
     Rationals are decided exactly. Other closed forms (``exp(1/3)`` and so on)
     are evaluated to :data:`DIGITS` digits: a magnitude above ``10**-(DIGITS-5)``
     is nonzero; a smaller one returns ``None`` (zero to that precision, unproved).
+
+    Example:
+        >>> is_nonzero(sp.Rational(1, 3)), is_nonzero(sp.Integer(0))
+        (True, False)
+        >>> is_nonzero(sp.exp(sp.Rational(1, 3)) - 1)
+        True
+        >>> print(is_nonzero(sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)))
+        None
     """
     value = sp.sympify(value)
     if value.free_symbols:
@@ -83,6 +97,21 @@ def decide(
         A :class:`~gradavg.claims.Verdict`. ``holds=False`` always carries ``witness`` and
         ``gap`` (the difference at the witness, nonzero, one entry per
         component).
+
+    Example:
+        A false identity, ``(a + b)**2 == a**2 + b**2``, gets a witness:
+
+        >>> a, b = sp.symbols("a b")
+        >>> verdict = decide(lambda p: [(p[a] + p[b]) ** 2 - (p[a] ** 2 + p[b] ** 2)], [a, b])
+        >>> verdict.holds, verdict.witness, verdict.gap
+        (False, {a: 4/7, b: 5}, (40/7,))
+
+        A true one is proved when a canonical form is given:
+
+        >>> difference = (a + b) ** 2 - (a**2 + 2 * a * b + b**2)
+        >>> verdict = decide(lambda p: [difference.xreplace(p)], [a, b], lambda: ([sp.expand(difference)], "expand"))
+        >>> verdict.holds, verdict.method
+        (True, 'symbolic: expand')
     """
     rng = random.Random(seed)
     undecided = 0

@@ -19,6 +19,13 @@ def gradients_at_one_point(x: np.ndarray, y: np.ndarray, point, w_range, b_range
 
     Returns:
         ``(figure, gradients)`` where ``gradients`` has one row per example.
+
+    Example:
+        >>> x, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 2.0])
+        >>> figure, grads = gradients_at_one_point(x, y, (0.0, 0.0), w_range=(-1, 3), b_range=(-1, 3))
+        >>> len(figure.axes), grads.tolist()
+        (1, [[-2.0, -2.0], [-8.0, -4.0], [-12.0, -4.0]])
+        >>> plt.close(figure)
     """
     grads = per_example_gradients(linear_regression(1))(point, x, y)
     mean = grads.mean(axis=0)

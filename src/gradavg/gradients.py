@@ -33,17 +33,36 @@ def examples(data: Sequence[sp.Symbol], n: int) -> list[dict]:
 
 
 def per_example_losses(loss: sp.Expr, batch: Sequence[dict]) -> list[sp.Expr]:
-    """The loss of each example: ``loss`` with the data symbols replaced."""
+    """The loss of each example: ``loss`` with the data symbols replaced.
+
+    Example:
+        >>> w, x, y = sp.symbols("w x y")
+        >>> per_example_losses((w * x - y) ** 2, examples([x, y], 2))
+        [(w*x_1 - y_1)**2, (w*x_2 - y_2)**2]
+    """
     return [loss.xreplace(example) for example in batch]
 
 
 def mean_of_gradients(losses: Sequence[sp.Expr], params: Sequence[sp.Symbol]) -> list[sp.Expr]:
-    """The mean over examples of each example's gradient, one entry per parameter."""
+    """The mean over examples of each example's gradient, one entry per parameter.
+
+    Example:
+        >>> w, b, x = sp.symbols("w b x")
+        >>> losses = per_example_losses(w**2 * x + b, examples([x], 2))
+        >>> mean_of_gradients(losses, [w, b])
+        [w*x_1 + w*x_2, 1]
+    """
     return [sp.Add(*[sp.diff(L, p) for L in losses]) / len(losses) for p in params]
 
 
 def difference_quotient(cost: sp.Expr, param: sp.Symbol) -> sp.Expr:
-    """``(cost(param + h) - cost(param)) / h`` with ``h`` the symbol :data:`H`."""
+    """``(cost(param + h) - cost(param)) / h`` with ``h`` the symbol :data:`H`.
+
+    Example:
+        >>> w = sp.Symbol("w")
+        >>> difference_quotient(w**2, w)
+        (-w**2 + (h + w)**2)/h
+    """
     return (cost.xreplace({param: param + H}) - cost) / H
 
 
@@ -52,6 +71,13 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
 
     For a rational function of ``h`` the quotient is cancelled and ``h = 0``
     substituted (exact); otherwise SymPy's ``limit`` is used.
+
+    Example:
+        >>> w = sp.Symbol("w")
+        >>> limit_at_zero(difference_quotient(w**2, w))
+        2*w
+        >>> limit_at_zero(difference_quotient(sp.exp(w), w))
+        exp(w)
     """
     if quotient.is_rational_function(H):
         return sp.cancel(sp.together(quotient)).subs(H, 0)
@@ -59,7 +85,13 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
 
 
 def derivative_by_definition(cost: sp.Expr, param: sp.Symbol, point: dict) -> sp.Expr:
-    """d cost / d param at an exact point, from the difference quotient."""
+    """d cost / d param at an exact point, from the difference quotient.
+
+    Example:
+        >>> w, x = sp.symbols("w x")
+        >>> derivative_by_definition(w**3 * x, w, {w: 2, x: sp.Rational(1, 3)})
+        4
+    """
     return limit_at_zero(difference_quotient(cost, param).xreplace(point))
 
 
@@ -80,6 +112,18 @@ def gradient_identity(
         losses: each example's loss.
         params: the parameters the gradient is taken in.
         seed: seeds the random points of the witness search.
+
+    Example:
+        The gradient of the mean loss is the mean of the gradients; the
+        gradient of the sum is not:
+
+        >>> w, x, y = sp.symbols("w x y")
+        >>> losses = per_example_losses((w * x - y) ** 2, examples([x, y], 2))
+        >>> gradient_identity(sp.Add(*losses) / 2, losses, [w]).method
+        "symbolic: limit of the cost's difference quotient minus the mean of per-example gradients cancels to 0"
+        >>> verdict = gradient_identity(sp.Add(*losses), losses, [w])
+        >>> verdict.holds, verdict.gap
+        (False, (1963/350,))
     """
     means = mean_of_gradients(losses, params)
     symbols = sorted(cost.free_symbols | set().union(*(L.free_symbols for L in losses)), key=str)

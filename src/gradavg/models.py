@@ -16,6 +16,12 @@ class Model:
         loss: the loss of one example.
         params: the trainable parameters, in gradient order.
         data: one example's fields (inputs and label).
+
+    Example:
+        >>> w, x, y = sp.symbols("w x y", real=True)
+        >>> model = Model("a line through the origin", (w * x - y) ** 2, (w,), (x, y))
+        >>> sp.diff(model.loss, model.params[0])
+        2*x*(w*x - y)
     """
 
     name: str

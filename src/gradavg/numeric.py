@@ -41,6 +41,14 @@ def least_squares_gradient(params, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Gradient of the mean squared error of ``w x + b`` from the normal-equation form ``(2/N) A^T (A theta - y)``.
 
     A route that never forms per-example gradients: used to confirm their mean.
+
+    Example:
+        >>> from gradavg.models import linear_regression
+        >>> x, y = np.array([1.0, 2.0]), np.array([1.0, 0.0])
+        >>> least_squares_gradient([1.0, 0.0], x, y)
+        array([4., 2.])
+        >>> per_example_gradients(linear_regression(1))([1.0, 0.0], x, y).mean(axis=0)
+        array([4., 2.])
     """
     design = np.column_stack([x, np.ones_like(x)])
     return 2.0 / len(x) * design.T @ (design @ np.asarray(params, dtype=float) - y)

@@ -23,7 +23,13 @@ _OPTION = re.compile(r"^\s*:[\w-]+:")
 
 @dataclass(frozen=True)
 class Statement:
-    """A numbered statement on a page: where it is and the claim id it names (or None)."""
+    """A numbered statement on a page: where it is and the claim id it names (or None).
+
+    Example:
+        >>> statement = Statement(Path("docs/linearity.md"), "linearity", 40, "theorem", "linearity.general-n")
+        >>> f"{statement.path.as_posix()}:{statement.line}", statement.label
+        ('docs/linearity.md:40', 'linearity.general-n')
+    """
 
     path: Path
     page: str
@@ -33,12 +39,27 @@ class Statement:
 
 
 def docs_dir() -> Path:
-    """The ``docs/`` folder of the checkout this package runs from."""
+    """The ``docs/`` folder of the checkout this package runs from.
+
+    Example:
+        >>> docs_dir().name, (docs_dir() / "index.md").is_file()
+        ('docs', True)
+    """
     return Path(__file__).resolve().parents[2] / "docs"
 
 
 def statements(docs: Path | None = None) -> list[Statement]:
-    """Every numbered statement under ``docs`` (page names without suffix, in path order)."""
+    r"""Every numbered statement under ``docs`` (page names without suffix, in path order).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     page = "# Sums\n\n```{prf:theorem} Sum rule\n:label: linearity.general-n\n```\n"
+        ...     _ = (Path(tmp) / "sums.md").write_text(page, encoding="utf-8")
+        ...     found = statements(Path(tmp))
+        >>> [(s.page, s.line, s.kind, s.label) for s in found]
+        [('sums', 3, 'theorem', 'linearity.general-n')]
+    """
     docs = docs or docs_dir()
     found = []
     for path in sorted(docs.rglob("*.md")):
@@ -61,7 +82,18 @@ def statements(docs: Path | None = None) -> list[Statement]:
 
 
 def pages_by_claim(docs: Path | None = None) -> dict[str, list[str]]:
-    """Claim id -> the pages whose numbered statements name it."""
+    r"""Claim id -> the pages whose numbered statements name it.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     for name, label in [("a", "linearity.general-n"), ("b", "linearity.general-n"), ("c", "linearity.sum-rule")]:
+        ...         text = f":::{{prf:lemma}} A statement\n:label: {label}\n:::\n"
+        ...         _ = (Path(tmp) / f"{name}.md").write_text(text, encoding="utf-8")
+        ...     pages = pages_by_claim(Path(tmp))
+        >>> pages
+        {'linearity.general-n': ['a', 'b'], 'linearity.sum-rule': ['c']}
+    """
     pages: dict[str, list[str]] = {}
     for statement in statements(docs):
         if statement.label and statement.page not in pages.setdefault(statement.label, []):

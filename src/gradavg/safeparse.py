@@ -55,7 +55,15 @@ _OPERATORS = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, as
 
 
 class UnsafeExpression(ValueError):
-    """The text is not an expression this parser accepts; the message says what to change."""
+    """The text is not an expression this parser accepts; the message says what to change.
+
+    Example:
+        >>> try:
+        ...     parse_names("w, __class__", "--params")
+        ... except UnsafeExpression as error:
+        ...     print(error)
+        --params: '__class__' is not a plain name (letters, digits, underscores)
+    """
 
 
 def parse_names(text: str, option: str) -> list[str]:

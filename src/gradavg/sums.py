@@ -13,7 +13,17 @@ import sympy as sp
 
 
 def statistic(monomial: sp.Expr, limits: tuple) -> sp.Symbol:
-    """The symbol standing for ``Sum(monomial, limits)``; the same sum gives the same symbol."""
+    """The symbol standing for ``Sum(monomial, limits)``; the same sum gives the same symbol.
+
+    Example:
+        >>> i, N = sp.symbols("i N", integer=True, positive=True)
+        >>> x = sp.IndexedBase("x")
+        >>> squares = statistic(x[i] ** 2, (i, 1, N))
+        >>> squares
+        S[x[i]**2; i=1..N]
+        >>> squares == statistic(x[i] ** 2, (i, 1, N)), squares == statistic(x[i], (i, 1, N))
+        (True, False)
+    """
     index, lower, upper = limits
     return sp.Symbol(f"S[{sp.sstr(monomial)}; {index}={lower}..{upper}]")
 
