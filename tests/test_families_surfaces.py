@@ -56,7 +56,7 @@ def test_table_targets_and_markdown():
     assert [n for _, n in TARGETS] == [8, 8, 4, 8]
     table = family_table_html([{"family": "f<g", "parameters": 1, "N": 2, "holds": False, "method": "m",
                                 "seconds": 1.234}])
-    assert "<td>f&lt;g</td><td>1</td><td>2</td><td>NO</td><td>m</td><td>1.23</td>" in table
+    assert "<td>f&lt;g</td><td>1</td><td>2</td><td>NO</td><td>m</td><td>1.23 s</td>" in table
 
 
 def test_cost_against_parts_separates_accumulation_from_in_batch_negatives():

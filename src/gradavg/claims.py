@@ -10,10 +10,29 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import pkgutil
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
+
+
+def format_seconds(seconds: float, places: int = 3, reproducible: bool | None = None) -> str:
+    """A measured duration as a page shows it.
+
+    Timings differ from run to run, so a reproducible build shows none. By
+    default a build is reproducible when ``SOURCE_DATE_EPOCH`` is set, the
+    variable reproducible-builds tools use.
+
+    Example:
+        >>> format_seconds(0.04812, reproducible=False)
+        '0.048 s'
+        >>> format_seconds(0.04812, places=1, reproducible=True)
+        'not shown in a reproducible build'
+    """
+    if reproducible is None:
+        reproducible = "SOURCE_DATE_EPOCH" in os.environ
+    return "not shown in a reproducible build" if reproducible else f"{seconds:.{places}f} s"
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,7 @@ class Verdict:
     def summary(self) -> str:
         """One line: status, method and time (and the gap when it fails)."""
         status = "holds" if self.holds else "fails"
-        text = f"{status} · {self.method} · {self.seconds:.3f} s"
+        text = f"{status} · {self.method} · {format_seconds(self.seconds)}"
         if not self.holds and self.gap is not None:
             text += f" · gap {self.gap}"
         return text
@@ -62,6 +81,12 @@ class Claim:
         check: runs the check on the statement and returns a :class:`Verdict`.
         control: the deliberately wrong variant, in words.
         control_check: runs the same check on the wrong variant.
+
+    Example:
+        >>> claim = Claim("demo.double", "$2x = x + x$", lambda: Verdict(True, "by hand"),
+        ...               "2x = x", lambda: Verdict(False, "by hand"))
+        >>> claim.run().ok
+        True
     """
 
     id: str
@@ -77,7 +102,13 @@ class Claim:
 
 @dataclass(frozen=True)
 class Result:
-    """A claim with the verdicts of its check and of its negative control."""
+    """A claim with the verdicts of its check and of its negative control.
+
+    Example:
+        >>> result = get("linearity.general-n").run()
+        >>> result.verdict.holds, result.control_rejected, result.ok
+        (True, True, True)
+    """
 
     claim: Claim
     verdict: Verdict
@@ -106,7 +137,17 @@ _REGISTRY: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
-    """Add a claim to the registry; an id may be registered only once."""
+    """Add a claim to the registry; an id may be registered only once.
+
+    Example:
+        >>> existing = get("linearity.general-n")
+        >>> register(existing) is existing  # the same claim again is accepted
+        True
+        >>> register(Claim(existing.id, "other", existing.check, "c", existing.control_check))
+        Traceback (most recent call last):
+        ...
+        ValueError: claim id 'linearity.general-n' is registered twice
+    """
     if claim.id in _REGISTRY and _REGISTRY[claim.id] is not claim:
         raise ValueError(f"claim id {claim.id!r} is registered twice")
     _REGISTRY[claim.id] = claim
@@ -128,7 +169,12 @@ def ledger() -> list[Claim]:
 
 
 def get(claim_id: str) -> Claim:
-    """The claim with this id; ``KeyError`` naming the known ids otherwise."""
+    """The claim with this id; ``KeyError`` naming the known ids otherwise.
+
+    Example:
+        >>> get("linearity.general-n").control
+        'the cost is the square of the mean loss, C = (mean of L_i)^2'
+    """
     claims = {c.id: c for c in ledger()}
     if claim_id not in claims:
         raise KeyError(f"no claim {claim_id!r}; known: {', '.join(sorted(claims))}")

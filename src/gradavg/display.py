@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import html
 
-from .claims import Result, get
+from .claims import Result, format_seconds, get
+
 
 
 class ClaimReport:
-    """A claim's result, shown as HTML in a notebook cell and as text elsewhere."""
+    """A claim's result, shown as HTML in a notebook cell and as text elsewhere.
+
+    Example:
+        >>> report = ClaimReport(get("linearity.general-n").run())
+        >>> print(repr(report).splitlines()[1])
+        control (the cost is the square of the mean loss, C = (mean of L_i)^2): rejected; fails · ...
+    """
 
     def __init__(self, result: Result):
         self.result = result
@@ -27,9 +34,9 @@ class ClaimReport:
         parts = [
             f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}">',
             f"<p><strong>Claim <code>{html.escape(r.claim.id)}</code>: {status}.</strong> "
-            f"Method: {html.escape(verdict.method)}. Time: {verdict.seconds:.3f} s.</p>",
+            f"Method: {html.escape(verdict.method)}. Time: {format_seconds(verdict.seconds)}.</p>",
             f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {rejected}. "
-            f"Method: {html.escape(control.method)}. Time: {control.seconds:.3f} s.</p>",
+            f"Method: {html.escape(control.method)}. Time: {format_seconds(control.seconds)}.</p>",
         ]
         if control.witness:
             witness = ", ".join(f"{k} = {v}" for k, v in control.witness.items())
@@ -41,7 +48,12 @@ class ClaimReport:
 
 
 class ClaimFailure(AssertionError):
-    """A claim did not hold, or its negative control was not rejected."""
+    """A claim did not hold, or its negative control was not rejected.
+
+    Example:
+        >>> isinstance(ClaimFailure("demo"), AssertionError)  # a failed cell, like a failed assert
+        True
+    """
 
 
 def show(claim_id: str) -> ClaimReport:

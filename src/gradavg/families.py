@@ -16,7 +16,7 @@ import time
 import sympy as sp
 
 from .check import check_gradient_of_mean
-from .claims import Verdict
+from .claims import Verdict, format_seconds
 from .models import Model, linear_regression
 
 
@@ -140,12 +140,12 @@ def family_table_html(rows=None) -> str:
         True
     """
     rows = family_rows() if rows is None else rows
-    head = ("family", "parameters", "largest N checked", "holds", "method", "seconds")
+    head = ("family", "parameters", "largest N checked", "holds", "method", "time")
     lines = ['<table class="gradavg-table">', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>",
              "<tbody>"]
     for r in rows:
         cells = (r["family"], r["parameters"], r["N"], "yes" if r["holds"] else "NO", short_method(r["method"]),
-                 f"{r['seconds']:.2f}")
+                 format_seconds(r["seconds"], 2))
         lines.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
     lines.append("</tbody></table>")
     return "\n".join(lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .claims import format_seconds
+
 
 def ledger_totals(rows: list[dict]) -> dict:
     """Totals over ledger rows: how many claims, how many hold, how many controls were rejected, check seconds.
@@ -61,7 +63,7 @@ def ledger_markdown(rows: list[dict]) -> str:
             "",
             f"    *Control:* {_cell(r['control'])}.",
             f"  - {_cell(r['method'])}",
-            f"  - {status}; {control}; {r['seconds']:.3f} s",
+            f"  - {status}; {control}; {format_seconds(r['seconds'])}",
             f"  - {pages}",
         ]
     lines.append(":::")

@@ -53,6 +53,8 @@ def _offer_notebook(app, pagename, templatename, context, doctree) -> None:
     notebook = nbformat.read(source, as_version=4)
     if config.execution_mode == "cache":
         notebook = with_cached_outputs(notebook, config.execution_cache_path)
+    for number, cell in enumerate(notebook.cells):  # nbformat draws random ids: same bytes every build
+        cell.id = f"cell-{number}"
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, target)
