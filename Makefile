@@ -8,8 +8,9 @@ PY        := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MATHJAX   := _build/static/mathjax/tex-chtml.js
 PORT      ?= 8000
-# -W: warnings are errors; -n: every reference must resolve; --keep-going: report them all
-SPHINXOPTS ?= -W -n --keep-going
+# -W: warnings are errors; -n: every reference must resolve; --keep-going: report them all;
+# -j auto: read (and so execute) pages on every core
+SPHINXOPTS ?= -W -n --keep-going -j auto
 SPHINXBUILD = $(PY) -m sphinx -c . docs
 
 .PHONY: html test preview serve clean setup assets ledger benchmark
@@ -39,12 +40,15 @@ assets: $(MATHJAX)
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# MathJax and its font, copied from the npm packages into the folder Sphinx serves as _static.
+# MathJax and the CHTML part of its font (the only output the pages use), copied from the
+# npm packages into the folder Sphinx serves as _static.
+FONT := _build/static/mathjax/fonts/mathjax-newcm-font
 $(MATHJAX): node_modules/.package-lock.json
 	rm -rf _build/static/mathjax
-	mkdir -p _build/static/mathjax/fonts
+	mkdir -p $(FONT)
 	cp -R node_modules/mathjax/. _build/static/mathjax/
-	cp -R node_modules/@mathjax/mathjax-newcm-font _build/static/mathjax/fonts/
+	cp -R node_modules/@mathjax/mathjax-newcm-font/chtml node_modules/@mathjax/mathjax-newcm-font/chtml.js \
+		node_modules/@mathjax/mathjax-newcm-font/package.json $(FONT)/
 	touch $@
 
 # Live preview: serve the site and rebuild when a page, the library or the claims change.

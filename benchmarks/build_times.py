@@ -1,11 +1,15 @@
-"""Measure the docs build: clean, no-change, prose-only edit, library edit, and the execution floor.
+"""Measure the docs build: clean, no-change, prose-only edit, library edit, the execution floor, reproducibility.
 
 Works on a throwaway copy of the checkout (the real one is never edited), with
 that copy's ``src/`` and ``derivations/`` first on the import path, so a
-library edit there is what the pages execute. Prints one line per figure and
-the ratio of the clean build to the execution floor:
+library edit there is what the pages execute. Builds use the Makefile's flags
+(``-W -n --keep-going -j auto``) and ``SOURCE_DATE_EPOCH``, as a reproducible
+build does. Prints one line per figure, then
 
     floor = (sum of per-page execution times) / cores + build time with execution off
+
+the ratio of the clean build to that floor, and how many files differ between
+two clean builds of the same sources.
 
 Run it with ``make benchmark`` (or ``.venv/bin/python benchmarks/build_times.py``).
 """
@@ -21,19 +25,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from gradavg.reproducible import differing_files
+
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("conf.py", "docs", "src", "derivations")
 EXECUTED = re.compile(r"Executed notebook in ([0-9.]+) seconds")
+STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
 
 
-def build(copy: Path, out: str, *extra: str, strict: bool = True) -> tuple[float, list[float]]:
+def build(copy: Path, out: str, *extra: str, cache: str | None = None, strict: bool = True) -> tuple[float, list[float]]:
     """Build the copy's docs; returns wall seconds and per-page execution seconds.
 
-    ``strict=False`` is for the build with execution off, where glued values are
-    missing by design.
+    ``cache`` replaces the library-keyed execution cache (for a second clean
+    build); ``strict=False`` is for the build with execution off, where glued
+    values are missing by design.
     """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy / "src"), str(copy)])}
-    flags = ["-W", "-n", "--keep-going"] if strict else ["-Q"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy / "src"), str(copy)]),
+           "SOURCE_DATE_EPOCH": "1767225600"}
+    flags = STRICT if strict else ["-Q"]
+    if cache:
+        flags = [*flags, "-D", f"nb_execution_cache_path={cache}"]
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(copy), *flags,
                *extra, str(copy / "docs"), str(copy / "_build" / out)]
     start = time.perf_counter()
@@ -60,11 +71,16 @@ def main() -> None:
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, copy / name)
         shutil.copytree(ROOT / "_build" / "static", copy / "_build" / "static")
 
-        print(f"docs build benchmark ({cores} cores), on a copy in {copy}", flush=True)
+        print(f"docs build benchmark ({cores} cores, flags {' '.join(STRICT)}), on a copy in {copy}", flush=True)
         clean, executions = build(copy, "html")
         print(f"clean build                 {clean:7.2f} s  ({len(executions)} pages executed)", flush=True)
-        nochange, again = build(copy, "html")
-        print(f"no-change rebuild           {nochange:7.2f} s  ({len(again)} executed; {nochange / clean:.1%} of clean)")
+        again, _ = build(copy, "html-again", cache=str(copy / "_build" / "cache-again" / ("0" * 16)))
+        differ = differing_files(copy / "_build" / "html", copy / "_build" / "html-again")
+        print(f"second clean build          {again:7.2f} s  ({len(differ)} files differ from the first"
+              f"{': ' + ', '.join(differ[:5]) if differ else ''})", flush=True)
+
+        nochange, runs = build(copy, "html")
+        print(f"no-change rebuild           {nochange:7.2f} s  ({len(runs)} executed; {nochange / clean:.1%} of clean)")
 
         edit(copy / "docs" / "linearity.md", "This page proves", "This page proves, in full,")
         prose, prose_runs = build(copy, "html")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STRICT = ["-W", "-n", "--keep-going"]
+STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -22,6 +22,13 @@ def sphinx_build(source: Path, out: Path, *extra: str) -> subprocess.CompletedPr
     """Build ``source`` with the project's conf.py, strictly, into ``out``."""
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT), *STRICT, *extra, str(source), str(out)]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="session")
+def ledger_run() -> subprocess.CompletedProcess:
+    """``python -m gradavg ledger --json`` run once for the session."""
+    return subprocess.run([sys.executable, "-m", "gradavg", "ledger", "--json", "--quiet"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")

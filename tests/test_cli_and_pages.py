@@ -1,7 +1,4 @@
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,11 +10,9 @@ from gradavg.sphinxext import library_fingerprint
 KEYS = {"id", "statement", "method", "seconds", "holds", "control", "control_rejected", "pages"}
 
 
-def test_ledger_json_lists_every_claim_with_its_pages():
-    run = subprocess.run([sys.executable, "-m", "gradavg", "ledger", "--json", "--quiet"],
-                         capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
-    rows = json.loads(run.stdout)
+def test_ledger_json_lists_every_claim_with_its_pages(ledger_run):
+    assert ledger_run.returncode == 0, ledger_run.stderr
+    rows = json.loads(ledger_run.stdout)
     assert [r["id"] for r in rows] == [c.id for c in ledger()]
     for row in rows:
         assert set(row) == KEYS

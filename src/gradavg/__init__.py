@@ -1,8 +1,35 @@
-"""gradavg: executable proofs that averaging per-example gradients is right, and where it stops."""
+"""gradavg: executable proofs that averaging per-example gradients is right, and where it stops.
 
-from .check import check_batch_cost, check_gradient_of_mean
-from .claims import Claim, Result, Verdict, get, ledger, register
-from .estimation import Moments, minibatch_moments, noise_scale
-from .probe import ProbeError, probe_additivity
+The public names below are imported on first use, so that ``import gradavg.<module>``
+(the Sphinx extension, for one) does not pay for SymPy and NumPy up front.
+"""
 
-__all__ = ["Moments", "minibatch_moments", "noise_scale", "Claim", "Result", "Verdict", "check_batch_cost", "check_gradient_of_mean", "get", "ledger", "probe_additivity", "ProbeError", "register"]
+import importlib
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "Claim": "claims",
+    "Result": "claims",
+    "Verdict": "claims",
+    "get": "claims",
+    "ledger": "claims",
+    "register": "claims",
+    "check_batch_cost": "check",
+    "check_gradient_of_mean": "check",
+    "Moments": "estimation",
+    "minibatch_moments": "estimation",
+    "noise_scale": "estimation",
+    "ProbeError": "probe",
+    "probe_additivity": "probe",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'gradavg' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+def __dir__():
+    return __all__

@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from typing import Callable, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef

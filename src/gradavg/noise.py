@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
@@ -92,7 +91,17 @@ def noise_scale_along_descent(x: np.ndarray, y: np.ndarray, start, learning_rate
 
 
 def noise_scale_figure(run: dict, n_examples: int):
-    """Two panels against the step: the excess cost over its minimum, and ``B_simple``, on log axes."""
+    """Two panels against the step: the excess cost over its minimum, and ``B_simple``, on log axes.
+
+    Example:
+        >>> run = noise_scale_along_descent(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 3.0]), (0, 0), 0.1, 5)
+        >>> figure = noise_scale_figure(run, 3)
+        >>> [(axes.get_yscale(), len(axes.lines)) for axes in figure.axes]
+        [('log', 1), ('log', 2)]
+        >>> import matplotlib.pyplot as plt; plt.close(figure)
+    """
+    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 5.0), sharex=True, layout="constrained")
     steps = np.arange(len(run["cost"]))
     top.plot(steps, run["cost"] - run["minimum"], color="tab:blue")

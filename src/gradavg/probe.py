@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from typing import Callable, Sequence
+from typing import Callable
 
 from .claims import Verdict
 

@@ -9,7 +9,9 @@
 - Parallel reading (``-j``) works: the execution cache's database is created
   before the readers fork, and sphinx-proof's domain (whose data lives in
   ``env.proof_list``, merged by sphinx-proof itself) gets the domain-data
-  merge that Sphinx asks every domain for.
+  merge that Sphinx asks every domain for. A page whose cell fails names the
+  page and carries the cell's traceback in the error itself, since a parallel
+  reader that fails loses the warnings it logged.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from myst_nb.core.execute.base import ExecutionError
 from sphinx.util import logging
 
 from .claims import ledger
@@ -32,7 +35,20 @@ CACHES_KEPT = 3
 
 
 def library_fingerprint(root: Path) -> str:
-    """A short hash of every file under ``src/`` and ``derivations/`` (paths and bytes)."""
+    """A short hash of every file under ``src/`` and ``derivations/`` (paths and bytes).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     root = Path(tmp)
+        ...     (root / "src").mkdir()
+        ...     _ = (root / "src" / "a.py").write_text("x = 1")
+        ...     before = library_fingerprint(root)
+        ...     _ = (root / "src" / "a.py").write_text("x = 2")
+        ...     after = library_fingerprint(root)
+        >>> before, after
+        ('df92a9299ef175c1', '063ab5c8e625511d')
+    """
     digest = hashlib.sha256()
     for folder in LIBRARY_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
@@ -55,21 +71,38 @@ def _is_fingerprint(name: str) -> bool:
 
 
 def _check_statements(app) -> None:
-    """Warn for a numbered statement without a known claim, and for a claim no page uses."""
+    """Warn for a numbered statement without a known claim, and for a claim no page uses.
+
+    The check imports every claim (and so SymPy): it is skipped when the pages
+    and the library are exactly as they were at the last check that passed.
+    """
+    pages = sorted(Path(app.srcdir).rglob("*.md"))
+    key = hashlib.sha256(library_fingerprint(Path(app.confdir)).encode()
+                         + b"".join(p.read_bytes() for p in pages)).hexdigest()
+    stamp = Path(app.doctreedir) / "gradavg-statements-passed"
+    if stamp.is_file() and stamp.read_text() == key:
+        return
+
     known = {claim.id for claim in ledger()}
-    used = set()
+    used, problems = set(), 0
     for statement in statements(Path(app.srcdir)):
         location = f"{statement.path}:{statement.line}"
         if statement.label is None:
+            problems += 1
             logger.warning("numbered %s names no claim: give it ':label: <claim id>'", statement.kind,
                            location=location, type="gradavg", subtype="claim")
         elif statement.label not in known:
+            problems += 1
             logger.warning("numbered %s names unknown claim %r", statement.kind, statement.label,
                            location=location, type="gradavg", subtype="claim")
         else:
             used.add(statement.label)
     for claim_id in sorted(known - used):
+        problems += 1
         logger.warning("claim %r is used by no page", claim_id, type="gradavg", subtype="claim")
+    if not problems:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key)
 
 
 def _create_execution_cache(app) -> None:
@@ -77,6 +110,26 @@ def _create_execution_cache(app) -> None:
     from jupyter_cache import get_cache
 
     get_cache(app.config.nb_execution_cache_path).list_cache_records()
+
+
+class CellExecutionFailed(ExecutionError):
+    """MyST-NB's execution error, with the failing cell and its traceback in its message.
+
+    Example:
+        >>> try:
+        ...     try:
+        ...         1 / 0
+        ...     except ZeroDivisionError as cell_error:
+        ...         raise CellExecutionFailed("docs/page.md") from cell_error
+        ... except CellExecutionFailed as failure:
+        ...     print(failure)
+        docs/page.md
+        division by zero
+    """
+
+    def __str__(self) -> str:
+        page = super().__str__()
+        return f"{page}\n{self.__cause__}" if self.__cause__ else page
 
 
 def _merge_nothing(self, docnames, otherdata) -> None:
@@ -94,10 +147,12 @@ def _citations_as_list_items(app, pagename, templatename, context, doctree) -> N
 
 
 def setup(app):
+    import myst_nb.core.execute.cache as cached_execution
     from sphinx_proof.domain import ProofDomain
 
     if "merge_domaindata" not in vars(ProofDomain):
         ProofDomain.merge_domaindata = _merge_nothing
+    cached_execution.ExecutionError = CellExecutionFailed
     app.connect("builder-inited", _create_execution_cache)
     app.connect("builder-inited", _prune_caches)
     app.connect("builder-inited", _check_statements)
