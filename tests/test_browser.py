@@ -1,7 +1,6 @@
 """The built site in a real browser: offline, typeset, nothing broken."""
 
 import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -17,6 +16,18 @@ VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
   body.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
   return body.innerText;
+}"""
+
+# Elements wider than the article column that are not inside something that scrolls them.
+OVERFLOWING = """() => {
+  const article = document.querySelector('main article') || document.querySelector('main');
+  if (!article) return [];
+  const right = article.getBoundingClientRect().right + 1;
+  const scrolls = e => { for (let p = e.parentElement; p && p !== article; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+    return false; };
+  return [...article.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > right && !scrolls(e))
+    .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
 }"""
 
 
@@ -66,6 +77,8 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
             problems.append(f"{name}: images not loaded {broken}")
         if missing := page.evaluate("[...document.querySelectorAll('main img')].filter(i => !i.alt.trim()).map(i => i.src)"):
             problems.append(f"{name}: images without alt text {missing}")
+        if overflowing := page.evaluate(OVERFLOWING):
+            problems.append(f"{name}: content wider than the text column {overflowing}")
         problems += [f"{name}: {v}" for v in accessibility_violations(page)]
         page.close()
     assert not problems, "\n".join(problems)
@@ -93,3 +106,17 @@ def test_dark_mode_keeps_figures_readable(built_site, site_url, browser):
     page.close()
     assert backgrounds, "no figures on the page"
     assert all(a == 255 and min(r, g, b) > 200 for r, g, b, a in backgrounds), backgrounds
+
+
+def test_search_finds_the_right_page_offline(site_url, browser):
+    """Typing a query into the site search lists the page that is about it first."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/index.html")
+    page.keyboard.press("Control+k")
+    field = page.locator("input[name=q]:visible").first
+    field.fill("unbiased")
+    field.press("Enter")
+    page.wait_for_selector("#search-results ul.search li a", timeout=20000)
+    first = page.locator("#search-results ul.search li a").first.get_attribute("href")
+    page.close()
+    assert first.split("#")[0].split("?")[0].endswith("unbiased.html"), first
