@@ -27,7 +27,7 @@ import sympy as sp
 
 from .claims import Verdict
 from .exact import decide
-from .gradients import H, derivative_by_definition
+from .gradients import H, derivative_by_definition, limit_in_ring
 
 
 def split(sizes: Sequence[int]) -> list[range]:
@@ -130,12 +130,7 @@ def _polynomial_residual(cost, params, lhs, extra, symbols) -> list[sp.Expr]:
     ring, h, *_ = sp.ring([H, *symbols], sp.QQ)
     residual = []
     for p, left, e in zip(params, lhs, extra):
-        numerator = ring(cost.xreplace({p: p + H})) - ring(cost)
-        quotient, remainder = numerator.div([h])
-        if remainder != 0:
-            raise ArithmeticError("the difference quotient's numerator does not vanish at h = 0")
-        limit = quotient[0].subs(h, 0)
-        residual.append((ring(left) - limit - ring(e)).as_expr())
+        residual.append((ring(left) - limit_in_ring(cost, p, ring, h) - ring(e)).as_expr())
     return residual
 
 

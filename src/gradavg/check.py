@@ -30,14 +30,12 @@ the witness, exactly, and nonzero. Substituting the witness into
 
 from __future__ import annotations
 
-import dataclasses
 import random
-import time
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .claims import Verdict
+from .claims import Verdict, timed
 from .exact import is_nonzero, random_point
 from .gradients import H, difference_quotient, examples, limit_at_zero, per_example_losses
 
@@ -220,9 +218,7 @@ def _refuse_clashes(params, batch) -> None:
 
 def _decide(cost, losses, params, *, points: int, seed: int, what: str) -> Verdict:
     """:func:`_compare`, timed."""
-    start = time.perf_counter()
-    verdict = _compare(cost, losses, params, points=points, seed=seed, what=what)
-    return dataclasses.replace(verdict, seconds=time.perf_counter() - start)
+    return timed(lambda: _compare(cost, losses, params, points=points, seed=seed, what=what))
 
 
 def _compare(cost, losses, params, *, points: int, seed: int, what: str) -> Verdict:

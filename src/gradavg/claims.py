@@ -97,7 +97,7 @@ class Claim:
 
     def run(self) -> "Result":
         """Run the check and the control, timing each."""
-        return Result(self, _timed(self.check), _timed(self.control_check))
+        return Result(self, timed(self.check), timed(self.control_check))
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,14 @@ class Result:
         return self.verdict.holds and self.control_rejected
 
 
-def _timed(check: Callable[[], Verdict]) -> Verdict:
+def timed(check: Callable[[], Verdict]) -> Verdict:
+    """Run ``check`` and return its verdict with ``seconds`` set to the wall time it took.
+
+    Example:
+        >>> verdict = timed(lambda: Verdict(True, "by hand"))
+        >>> verdict.holds, verdict.seconds >= 0
+        (True, True)
+    """
     start = time.perf_counter()
     verdict = check()
     if not isinstance(verdict, Verdict):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import html
 import re
-import time
 
 import sympy as sp
 
@@ -93,10 +92,7 @@ def check_family(model: Model, n: int, *, points: int = 3) -> Verdict:
         >>> check_family(linear_regression(1), 3).holds
         True
     """
-    start = time.perf_counter()
-    verdict = check_gradient_of_mean(model.loss, list(model.params), list(model.data), n=n, points=points)
-    return Verdict(verdict.holds, verdict.method, time.perf_counter() - start, verdict.residual,
-                   verdict.witness, verdict.gap)
+    return check_gradient_of_mean(model.loss, list(model.params), list(model.data), n=n, points=points)
 
 
 @functools.lru_cache(maxsize=1)

@@ -84,6 +84,26 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
     return sp.limit(quotient, H, 0)
 
 
+def limit_in_ring(cost: sp.Expr, param: sp.Symbol, ring, h):
+    """The limit at ``h = 0`` of ``(cost(param + h) - cost(param)) / h``, exactly, in a polynomial ring.
+
+    ``ring`` is a SymPy polynomial ring over the rationals whose generators
+    include :data:`H` (as ``h``) and every symbol of the polynomial ``cost``.
+    The quotient is an exact division by ``h``; its value at ``h = 0`` is the limit.
+
+    Example:
+        >>> w = sp.Symbol("w")
+        >>> ring, h, rw = sp.ring([H, w], sp.QQ)
+        >>> limit_in_ring(w**3 + 2 * w, w, ring, h)
+        3*w**2 + 2
+    """
+    numerator = ring(cost.xreplace({param: param + H})) - ring(cost)
+    (quotient,), remainder = numerator.div([h])
+    if remainder != 0:
+        raise ArithmeticError("the difference quotient's numerator does not vanish at h = 0")
+    return quotient.subs(h, 0)
+
+
 def derivative_by_definition(cost: sp.Expr, param: sp.Symbol, point: dict) -> sp.Expr:
     """d cost / d param at an exact point, from the difference quotient.
 

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .claims import Verdict
 from .exact import decide
-from .gradients import H
+from .gradients import H, limit_in_ring
 
 
 def quadratic_losses(n: int, params: Sequence[sp.Symbol]) -> list[sp.Expr]:
@@ -65,15 +65,6 @@ def hessian_term(losses: Sequence[sp.Expr], params: Sequence[sp.Symbol], shifts:
     return list(total / len(losses))
 
 
-def _quotient_limit_polynomial(cost: sp.Expr, param: sp.Symbol, ring, h):
-    """The limit at ``h = 0`` of ``(C(param + h) - C(param)) / h`` in a polynomial ring (exact)."""
-    numerator = ring(cost.xreplace({param: param + H})) - ring(cost)
-    (quotient,), remainder = numerator.div([h])
-    if remainder != 0:
-        raise ArithmeticError("the difference quotient's numerator does not vanish at h = 0")
-    return quotient.subs(h, 0)
-
-
 def stale_average_identity(
     losses: Sequence[sp.Expr],
     params: Sequence[sp.Symbol],
@@ -114,7 +105,7 @@ def stale_average_identity(
 
     residuals = []
     for p, left, e in zip(params, lhs, extra):
-        residuals.append(ring(sp.expand(left)) - _quotient_limit_polynomial(cost, p, ring, h) - ring(sp.expand(e)))
+        residuals.append(ring(sp.expand(left)) - limit_in_ring(cost, p, ring, h) - ring(sp.expand(e)))
     if orders is not None:  # one component per requested power of ``scale``: its coefficient
         residuals = [ring({m[:eps_index] + (0,) + m[eps_index + 1 :]: c for m, c in r.terms() if m[eps_index] == k})
                      for k in orders for r in residuals]
