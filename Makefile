@@ -3,7 +3,7 @@
 # make test: every test (ledger claims and controls, unit tests, docs build, browser checks)
 
 PYTHON3   ?= python3
-VENV      := .venv
+VENV      ?= .venv
 PY        := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MATHJAX   := _build/static/mathjax/tex-chtml.js
@@ -28,6 +28,8 @@ setup: $(INSTALLED)
 
 # The venv is rebuilt when the project's requirements change.
 $(INSTALLED): pyproject.toml constraints.txt
+	@# a top-level egg-info left by the old layout would hide the installed entry points
+	rm -rf gradavg.egg-info
 	$(PYTHON3) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[docs,test]'

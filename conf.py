@@ -1,9 +1,10 @@
 """Sphinx configuration: a strict, offline, executed build of docs/ into _build/html."""
 
 import os
+import sys
 from pathlib import Path
 
-from gradavg.sphinxext import library_fingerprint
+from gradavg.site.sphinxext import library_fingerprint
 
 ROOT = Path(__file__).resolve().parent
 STATIC_ASSETS = ROOT / "_build" / "static"
@@ -25,10 +26,10 @@ extensions = [
     "sphinxcontrib.bibtex",
     "sphinx_design",
     "sphinx_copybutton",
-    "gradavg.sphinxext",
+    "gradavg.site.sphinxext",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
-    "gradavg.notebook_download",
+    "gradavg.site.notebook_download",
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nitpicky = True
@@ -48,7 +49,9 @@ myst_update_mathjax = False
 
 # Execution: cached, strict, and keyed on the library so no page is ever stale.
 nb_execution_mode = "cache"
-nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / library_fingerprint(ROOT))
+# One cache per interpreter (outputs may differ between Python versions), then per library fingerprint.
+PYTHON_TAG = "py{}.{}".format(*sys.version_info[:2])
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / PYTHON_TAG / library_fingerprint(ROOT))
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 600

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradavg.reproducible import differing_files
+from gradavg.site.reproducible import differing_files
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("conf.py", "docs", "src", "derivations")

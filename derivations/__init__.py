@@ -1,1 +1,1 @@
-"""The claims the site makes, one module per family; see :func:`gradavg.claims.ledger`."""
+"""The claims the site makes, one module per family; installed as ``gradavg.derivations``, see :func:`gradavg.engine.claims.ledger`."""

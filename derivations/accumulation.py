@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from gradavg.accumulation import (
+from gradavg.topics.accumulation import (
     count_weighted_mean_weights,
     mean_of_means_weights,
     split,
@@ -14,9 +14,9 @@ from gradavg.accumulation import (
     total_count_weights,
     weighted_identity,
 )
-from gradavg.claims import Claim, Verdict, register
-from gradavg.gradients import examples, per_example_losses
-from gradavg.models import linear_regression
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.gradients import examples, per_example_losses
+from gradavg.engine.models import linear_regression
 
 #: squared-error linear regression, one feature: each example (token) has its own x_i, y_i
 MODEL = linear_regression(1)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.claims import Claim, Verdict, register
-from gradavg.exact import decide
-from gradavg.gradients import (
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.exact import decide
+from gradavg.engine.gradients import (
     derivative_by_definition,
     difference_quotient,
     examples,
@@ -14,8 +14,8 @@ from gradavg.gradients import (
     limit_at_zero,
     per_example_losses,
 )
-from gradavg.models import linear_regression
-from gradavg.sums import as_statistics
+from gradavg.engine.models import linear_regression
+from gradavg.engine.sums import as_statistics
 
 # --- any N: per-example losses with free coefficients, symbolic N -------------
 
@@ -204,7 +204,7 @@ register(
 
 
 def _families() -> Verdict:
-    from gradavg.families import family_rows
+    from gradavg.topics.linearity import family_rows
 
     rows = family_rows()
     if not all(r["holds"] for r in rows):
@@ -218,8 +218,8 @@ def _families() -> Verdict:
 
 def _families_summed() -> Verdict:
     """The control: the sum of two losses where the mean belongs; every family must reject it."""
-    from gradavg.check import check_batch_cost
-    from gradavg.families import TARGETS
+    from gradavg.checks.check import check_batch_cost
+    from gradavg.topics.linearity import TARGETS
 
     first = None
     for make, _ in TARGETS:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.batchcheck import check_every_size
-from gradavg.claims import Claim, Verdict, register
-from gradavg.estimation import squared_norm, full_gradient, gradient_variance, two_batch_expectations
-from gradavg.exact import decide
-from gradavg.noise import expected_cost_after_step
+from gradavg.checks.batchcheck import check_every_size
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance, two_batch_expectations
+from gradavg.engine.exact import decide
+from gradavg.topics.noise_scale import expected_cost_after_step
 
 # --- the two-batch estimator: each piece unbiased, by enumerating every pair of batches -------
 

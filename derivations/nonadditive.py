@@ -21,11 +21,11 @@ from typing import Callable
 
 import sympy as sp
 
-from gradavg.check import check_batch_cost, check_cost_against_parts
-from gradavg.claims import Claim, Verdict, register
-from gradavg.exact import decide, is_nonzero
-from gradavg.gradients import difference_quotient, examples, limit_at_zero
-from gradavg.sums import as_statistics
+from gradavg.checks.check import check_batch_cost, check_cost_against_parts
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.exact import decide, is_nonzero
+from gradavg.engine.gradients import difference_quotient, examples, limit_at_zero
+from gradavg.engine.sums import as_statistics
 
 w, b, x, y = sp.symbols("w b x y", real=True)
 #: squared error of the line y = w x + b, the per-example loss of most cases here

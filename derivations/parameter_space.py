@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.claims import Claim, Verdict, register
-from gradavg.exact import decide
-from gradavg.surfaces import anscombe_exact, mistaken_places
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.exact import decide
+from gradavg.topics.parameter_space import anscombe_exact, mistaken_places
 
 w, b = sp.symbols("w b", real=True)
 Z, Y = anscombe_exact()

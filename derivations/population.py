@@ -7,9 +7,9 @@ from fractions import Fraction
 
 import sympy as sp
 
-from gradavg.claims import Claim, Verdict, register
-from gradavg.exact import decide
-from gradavg.population import (PiecewiseLinear, autodiff_derivative, normal_density, relu, subgradient_violation,
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.exact import decide
+from gradavg.topics.population import (PiecewiseLinear, autodiff_derivative, normal_density, relu, subgradient_violation,
                                  swap_gap)
 
 THETA, X = sp.symbols("theta x", real=True)

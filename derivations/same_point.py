@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.claims import Claim, Verdict, register
-from gradavg.exact import decide
-from gradavg.same_point import epoch_difference_coefficients, gradient_at, quadratic_losses, stale_average_identity
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.exact import decide
+from gradavg.topics.same_point import epoch_difference_coefficients, gradient_at, quadratic_losses, stale_average_identity
 
 THETA = sp.symbols("theta_1 theta_2")
 N_STALE = 3

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.batchcheck import check_every_size
-from gradavg.claims import Claim, register
-from gradavg.estimation import full_gradient
-from gradavg.exact import decide
-from gradavg.shuffling import batch_biases, epoch_mean, shuffled_batch_expectations, sorted_order
+from gradavg.checks.batchcheck import check_every_size
+from gradavg.engine.claims import Claim, register
+from gradavg.checks.estimation import full_gradient
+from gradavg.engine.exact import decide
+from gradavg.topics.shuffle import batch_biases, epoch_mean, shuffled_batch_expectations, sorted_order
 
 LARGEST_N_PERMUTED = 5
 SIZES_PERMUTED = [(n, b) for n in range(2, LARGEST_N_PERMUTED + 1) for b in range(1, n)]

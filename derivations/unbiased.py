@@ -7,9 +7,9 @@ import math
 
 import sympy as sp
 
-from gradavg.batchcheck import check_every_size, decide_for_all_integers
-from gradavg.claims import Claim, Verdict, register
-from gradavg.estimation import full_gradient, minibatch_moments, moments_over, uniform_batches
+from gradavg.checks.batchcheck import check_every_size, decide_for_all_integers
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.checks.estimation import full_gradient, minibatch_moments, moments_over, uniform_batches
 
 #: dataset sizes enumerated exactly, every batch size for each
 LARGEST_N_WITHOUT, LARGEST_N_WITH, LARGEST_B_WITH = 6, 5, 5

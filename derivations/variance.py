@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import sympy as sp
 
-from gradavg.batchcheck import check_every_size, decide_for_all_integers
-from gradavg.claims import Claim, Verdict, register
-from gradavg.estimation import gradient_variance, minibatch_moments
+from gradavg.checks.batchcheck import check_every_size, decide_for_all_integers
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.checks.estimation import gradient_variance, minibatch_moments
 
 LARGEST_N_WITHOUT, LARGEST_N_WITH, LARGEST_B_WITH = 6, 4, 4
 SIZES_WITHOUT = [(n, b) for n in range(2, LARGEST_N_WITHOUT + 1) for b in range(1, n + 1)]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gradavg.accumulation import (
+from gradavg.topics.accumulation import (
     accumulate,
     count_weighted_mean_weights,
     mean_of_means_weights,
@@ -21,9 +21,9 @@ from gradavg.accumulation import (
     total_count_weights,
     weighted_identity,
 )
-from gradavg.practice_figures import imbalance_figure, imbalance_gaps
-from gradavg.probe import probe_additivity
-from gradavg.token_losses import (
+from gradavg.topics.accumulation import imbalance_figure, imbalance_gaps
+from gradavg.checks.probe import probe_additivity
+from gradavg.topics.accumulation import (
     batch_normalised_loss,
     mean_of_micro_batch_means,
     noisy_line,

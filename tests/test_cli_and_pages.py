@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from gradavg.claims import Claim, Verdict, get, ledger, register
-from gradavg.cli import format_table, main
-from gradavg.pages import docs_dir, pages_by_claim, statements
-from gradavg.sphinxext import library_fingerprint
+from gradavg.engine.claims import Claim, Verdict, get, ledger, register
+from gradavg.checks.cli import format_table, main
+from gradavg.checks.pages import docs_dir, pages_by_claim, statements
+from gradavg.site.sphinxext import library_fingerprint
 
 KEYS = {"id", "statement", "method", "seconds", "holds", "control", "control_rejected", "pages"}
 
@@ -22,7 +22,7 @@ def test_ledger_json_lists_every_claim_with_its_pages(ledger_run):
 
 def test_ledger_exits_1_when_a_claim_fails(monkeypatch, capsys):
     broken = Claim("zz.broken", "false", lambda: Verdict(False, "test"), "none", lambda: Verdict(False, "test"))
-    monkeypatch.setattr("gradavg.cli.ledger", lambda: [broken])
+    monkeypatch.setattr("gradavg.checks.cli.ledger", lambda: [broken])
     assert main(["ledger", "--quiet"]) == 1
     assert "zz.broken" in capsys.readouterr().out
 

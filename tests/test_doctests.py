@@ -7,15 +7,12 @@ import pkgutil
 import matplotlib
 import pytest
 
-import derivations
 import gradavg
 
 matplotlib.use("Agg")
 
-MODULES = sorted(
-    [f"gradavg.{m.name}" for m in pkgutil.iter_modules(gradavg.__path__) if m.name != "__main__"]
-    + [f"derivations.{m.name}" for m in pkgutil.iter_modules(derivations.__path__)]
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(gradavg.__path__, "gradavg.")
+                 if not m.ispkg and m.name != "gradavg.__main__")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradavg import Moments, minibatch_moments, noise_scale
-from gradavg.batchcheck import check_every_size, decide_for_all_integers, gradient_symbols, integer_points
-from gradavg.estimation import (as_vectors, full_gradient, gradient_variance, moments_over, two_batch_estimates,
+from gradavg.checks.batchcheck import check_every_size, decide_for_all_integers, gradient_symbols, integer_points
+from gradavg.checks.estimation import (as_vectors, full_gradient, gradient_variance, moments_over, two_batch_estimates,
                                 two_batch_expectations, uniform_batches)
-from gradavg.estimation_figures import (anscombe_gradients, angles_against_batch_size, sampled_batch_means,
+from gradavg.topics.variance import (anscombe_gradients, angles_against_batch_size, sampled_batch_means,
                                         sampled_variance, variance_against_batch_size)
 
 small_grads = st.integers(1, 5).flatmap(
@@ -149,8 +149,8 @@ def test_estimation_figures_on_unseen_data():
 
 
 def test_anscombe_gradients_mean_is_the_least_squares_gradient():
-    from gradavg.data import anscombe_i
-    from gradavg.numeric import least_squares_gradient
+    from gradavg.topics.data import anscombe_i
+    from gradavg.engine.numeric import least_squares_gradient
 
     x, y = anscombe_i()
     x = (x - x.mean()) / x.std()

@@ -3,7 +3,7 @@ import random
 import pytest
 import sympy as sp
 
-from gradavg.exact import decide, is_nonzero, random_point
+from gradavg.engine.exact import decide, is_nonzero, random_point
 
 x, y = sp.symbols("x y")
 

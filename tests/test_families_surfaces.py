@@ -8,9 +8,9 @@ import sympy as sp
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import derivations.nonadditive as nonadditive  # noqa: E402
-from gradavg.check import check_cost_against_parts  # noqa: E402
-from gradavg.families import (  # noqa: E402
+import gradavg.derivations.nonadditive as nonadditive  # noqa: E402
+from gradavg.checks.check import check_cost_against_parts  # noqa: E402
+from gradavg.topics.linearity import (  # noqa: E402
     TARGETS,
     check_family,
     family_table_html,
@@ -18,8 +18,8 @@ from gradavg.families import (  # noqa: E402
     softmax_regression,
     tanh_network,
 )
-from gradavg.gradients import examples  # noqa: E402
-from gradavg.surfaces import (  # noqa: E402
+from gradavg.engine.gradients import examples  # noqa: E402
+from gradavg.topics.parameter_space import (  # noqa: E402
     anscombe_exact,
     anscombe_standardised,
     mistaken_and_right,

@@ -1,6 +1,6 @@
 import sympy as sp
 
-from gradavg.gradients import (
+from gradavg.engine.gradients import (
     H,
     derivative_by_definition,
     difference_quotient,
@@ -10,7 +10,7 @@ from gradavg.gradients import (
     mean_of_gradients,
     per_example_losses,
 )
-from gradavg.models import linear_regression
+from gradavg.engine.models import linear_regression
 
 w, x = sp.symbols("w x")
 

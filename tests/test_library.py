@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gradavg.data import anscombe_i
-from gradavg.claims import Claim, Verdict
-from gradavg.display import ClaimFailure, show
-from gradavg.figures import gradients_at_one_point
-from gradavg.models import linear_regression
-from gradavg.numeric import least_squares_gradient, per_example_gradients
+from gradavg.topics.data import anscombe_i
+from gradavg.engine.claims import Claim, Verdict
+from gradavg.site.display import ClaimFailure, show
+from gradavg.topics.linearity import gradients_at_one_point
+from gradavg.engine.models import linear_regression
+from gradavg.engine.numeric import least_squares_gradient, per_example_gradients
 
 
 def test_linear_regression_model():
@@ -43,7 +43,7 @@ def test_per_example_gradients_match_least_squares_on_unseen_data():
 
 def test_identically_zero_gradient_entries_are_broadcast():
     w, v, x = sp.symbols("w v x")
-    from gradavg.models import Model
+    from gradavg.engine.models import Model
 
     grads = per_example_gradients(Model("v unused", w * x, (w, v), (x,)))([1.0, 2.0], np.arange(4.0))
     assert grads.shape == (4, 2) and np.all(grads[:, 1] == 0)
@@ -65,6 +65,6 @@ def test_show_reports_both_verdicts():
 @pytest.mark.parametrize("holds, control_holds", [(False, False), (True, True)])
 def test_show_raises_when_a_claim_fails_or_its_control_passes(monkeypatch, holds, control_holds):
     fake = Claim("fake.claim", "s", lambda: Verdict(holds, "m"), "c", lambda: Verdict(control_holds, "m"))
-    monkeypatch.setattr("gradavg.display.get", lambda claim_id: fake)
+    monkeypatch.setattr("gradavg.site.display.get", lambda claim_id: fake)
     with pytest.raises(ClaimFailure, match="fake.claim"):
         show("fake.claim")

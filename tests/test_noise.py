@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gradavg.estimation import squared_norm, full_gradient, gradient_variance, noise_scale
-from gradavg.noise import (best_improvement, expected_cost_after_step, noise_scale_along_descent, noise_scale_figure,
+from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance, noise_scale
+from gradavg.topics.noise_scale import (best_improvement, expected_cost_after_step, noise_scale_along_descent, noise_scale_figure,
                            quadratic_cost)
 
 

@@ -5,8 +5,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from gradavg.estimation import squared_norm
-from gradavg.population import (PiecewiseLinear, autodiff_derivative, monte_carlo_swap, normal_density, relu,
+from gradavg.checks.estimation import squared_norm
+from gradavg.topics.population import (PiecewiseLinear, autodiff_derivative, monte_carlo_swap, normal_density, relu,
                                 subgradient_violation, swap_gap)
 
 THETA, X = sp.symbols("theta x", real=True)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from gradavg.reproducible import differing_files
+from gradavg.site.reproducible import differing_files
 
 pytestmark = pytest.mark.build
 

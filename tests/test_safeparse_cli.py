@@ -8,10 +8,10 @@ import time
 import pytest
 import sympy as sp
 
-from gradavg.checkcli import run_check
-from gradavg.claims import Verdict
-from gradavg.cli import main
-from gradavg.safeparse import UnsafeExpression, parse_expression, parse_names
+from gradavg.checks.checkcli import run_check
+from gradavg.engine.claims import Verdict
+from gradavg.checks.cli import main
+from gradavg.checks.safeparse import UnsafeExpression, parse_expression, parse_names
 
 w, b, x, y = sp.symbols("w b x y", real=True)
 SYMBOLS = {"w": w, "b": b, "x": x, "y": y}
@@ -112,7 +112,7 @@ def test_check_exit_2_on_bad_input(args, words):
 
 def test_check_exit_1_prints_the_witness(monkeypatch):
     failed = Verdict(False, "test", witness={w: sp.Rational(1, 2)}, gap=(sp.Rational(3, 4),))
-    monkeypatch.setattr("gradavg.checkcli.check_gradient_of_mean", lambda *args, **kwargs: failed)
+    monkeypatch.setattr("gradavg.checks.checkcli.check_gradient_of_mean", lambda *args, **kwargs: failed)
     status, out, _ = _run("w**2", "w", "", 2)
     assert status == 1 and "witness: w = 1/2" in out and "gap: 3/4" in out
 

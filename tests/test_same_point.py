@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import numpy as np
 import sympy as sp
 
-from gradavg.practice_figures import epoch_comparison, epoch_paths_figure
-from gradavg.same_point import (
+from gradavg.topics.same_point import epoch_comparison, epoch_paths_figure
+from gradavg.topics.same_point import (
     epoch_difference_coefficients,
     gradient_at,
     hessian_term,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradavg.estimation import full_gradient
-from gradavg.shuffling import (batch_biases, batch_mean, consecutive_batches, epoch_mean, sgd_path, sgd_paths_figure,
+from gradavg.checks.estimation import full_gradient
+from gradavg.topics.shuffle import (batch_biases, batch_mean, consecutive_batches, epoch_mean, sgd_path, sgd_paths_figure,
                                shuffled_batch_expectations, sorted_order)
 
 

@@ -1,6 +1,6 @@
 import sympy as sp
 
-from gradavg.sums import as_statistics, statistic
+from gradavg.engine.sums import as_statistics, statistic
 
 i, N = sp.symbols("i N", integer=True, positive=True)
 x = sp.IndexedBase("x")

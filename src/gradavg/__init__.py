@@ -8,19 +8,19 @@ import importlib
 
 #: public name -> the module that defines it
 _EXPORTS = {
-    "Claim": "claims",
-    "Result": "claims",
-    "Verdict": "claims",
-    "get": "claims",
-    "ledger": "claims",
-    "register": "claims",
-    "check_batch_cost": "check",
-    "check_gradient_of_mean": "check",
-    "Moments": "estimation",
-    "minibatch_moments": "estimation",
-    "noise_scale": "estimation",
-    "ProbeError": "probe",
-    "probe_additivity": "probe",
+    "Claim": "engine.claims",
+    "Result": "engine.claims",
+    "Verdict": "engine.claims",
+    "get": "engine.claims",
+    "ledger": "engine.claims",
+    "register": "engine.claims",
+    "check_batch_cost": "checks.check",
+    "check_gradient_of_mean": "checks.check",
+    "Moments": "checks.estimation",
+    "minibatch_moments": "checks.estimation",
+    "noise_scale": "checks.estimation",
+    "ProbeError": "checks.probe",
+    "probe_additivity": "checks.probe",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -18,7 +18,7 @@ def per_example_gradients(model: Model) -> Callable[..., np.ndarray]:
     zero come back from lambdify as a scalar; they are broadcast to N rows.
 
     Example:
-        >>> from gradavg.models import linear_regression
+        >>> from gradavg.engine.models import linear_regression
         >>> grad = per_example_gradients(linear_regression(1))
         >>> grad([1.0, 0.0], np.array([1.0, 2.0]), np.array([1.0, 0.0]))
         array([[0., 0.],
@@ -43,7 +43,7 @@ def least_squares_gradient(params, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     A route that never forms per-example gradients: used to confirm their mean.
 
     Example:
-        >>> from gradavg.models import linear_regression
+        >>> from gradavg.engine.models import linear_regression
         >>> x, y = np.array([1.0, 2.0]), np.array([1.0, 0.0])
         >>> least_squares_gradient([1.0, 0.0], x, y)
         array([4., 2.])

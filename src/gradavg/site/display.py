@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .claims import Result, format_seconds, get
+from ..engine.claims import Result, format_seconds, get
 
 
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Callable, Sequence
 
+import numpy as np
 import sympy as sp
 
-from .claims import Verdict
-from .exact import decide
-from .gradients import H, derivative_by_definition, limit_in_ring
+from ..engine.claims import Verdict
+from ..engine.exact import decide
+from ..engine.gradients import H, derivative_by_definition, limit_in_ring
 
 
 def split(sizes: Sequence[int]) -> list[range]:
@@ -202,3 +203,164 @@ def scheme_gradient(per_example: "np.ndarray", sizes: Sequence[int], scheme: Cal
     if sum(sizes) != len(per_example):
         raise ValueError(f"sizes add up to {sum(sizes)} but there are {len(per_example)} per-example gradients")
     return sum(float(c) * per_example[group].sum(axis=0) for group, c in zip(split(sizes), scheme(sizes)))
+
+
+# Batch losses of the kind found in training code, for the probe's demonstrations.
+
+def sequence_dataset(n_sequences: int = 40, max_tokens: int = 120, seed: int = 0) -> list[np.ndarray]:
+    """Per-token losses of ``n_sequences`` sequences of 1..``max_tokens`` tokens (fixed seed).
+
+    Longer sequences get lower per-token losses on average, as in language
+    modelling where later tokens have more context.
+
+    Example:
+        >>> data = sequence_dataset(3, seed=1)
+        >>> len(data), all(len(s) >= 1 for s in data)
+        (3, True)
+    """
+    if n_sequences < 1 or max_tokens < 1:
+        raise ValueError(f"need n_sequences >= 1 and max_tokens >= 1, got {n_sequences}, {max_tokens}")
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, max_tokens + 1, size=n_sequences)
+    return [rng.gamma(2.0, 1.0 + 3.0 / np.sqrt(n), size=n) for n in lengths]
+
+
+def token_count(data: list[np.ndarray]) -> Callable[[list[int]], int]:
+    """A weight for the probe: the number of tokens in the chosen sequences.
+
+    Example:
+        >>> token_count([np.ones(2), np.ones(5)])([0, 1])
+        7
+    """
+    return lambda indices: int(sum(len(data[i]) for i in indices))
+
+
+def token_mean_loss(data: list[np.ndarray]) -> Callable[[list[int]], float]:
+    """The batch loss as the mean over every token of the chosen sequences (summed, divided by the total count).
+
+    Example:
+        >>> token_mean_loss([np.array([1.0]), np.array([3.0, 3.0, 3.0])])([0, 1])
+        2.5
+    """
+    def loss(indices: list[int]) -> float:
+        return float(sum(data[i].sum() for i in indices) / sum(len(data[i]) for i in indices))
+
+    return loss
+
+
+def mean_of_micro_batch_means(data: list[np.ndarray], micro_batch: int = 4) -> Callable[[list[int]], float]:
+    """The loss an accumulation loop reports when it averages per-micro-batch token means with equal weights.
+
+    The chosen sequences are cut into consecutive micro-batches of
+    ``micro_batch`` sequences; each micro-batch's loss is its own token mean.
+
+    Example:
+        >>> data = [np.array([1.0]), np.array([3.0, 3.0, 3.0])]
+        >>> mean_of_micro_batch_means(data, micro_batch=1)([0, 1])
+        2.0
+    """
+    mean = token_mean_loss(data)
+
+    def loss(indices: list[int]) -> float:
+        parts = [indices[k : k + micro_batch] for k in range(0, len(indices), micro_batch)]
+        return float(np.mean([mean(part) for part in parts]))
+
+    return loss
+
+
+def batch_normalised_loss(x: np.ndarray, y: np.ndarray, w: float = 1.0) -> Callable[[list[int]], float]:
+    """Mean squared error of ``w * z`` against ``y``, with ``z`` the inputs standardised by the batch's own mean and spread.
+
+    Each example's term depends on the other examples in the batch through
+    the batch statistics (a one-example batch has spread 0; a small constant
+    keeps it finite).
+
+    Example:
+        >>> loss = batch_normalised_loss(np.array([0.0, 2.0]), np.array([-1.0, 1.0]))
+        >>> round(loss([0, 1]), 6)
+        0.0
+    """
+    def loss(indices: list[int]) -> float:
+        xb, yb = x[indices], y[indices]
+        z = (xb - xb.mean()) / np.sqrt(xb.var() + 1e-5)
+        return float(np.mean((w * z - yb) ** 2))
+
+    return loss
+
+
+def noisy_line(n: int = 112, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points ``(x, y)`` with ``y = 2 x + 1`` plus standard normal noise, ``x`` standard normal (fixed seed).
+
+    Example:
+        >>> x, y = noisy_line(5)
+        >>> x.shape, y.shape
+        ((5,), (5,))
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return x, 2.0 * x + 1.0 + rng.normal(size=n)
+
+
+# The page's figure: accumulation error against micro-batch imbalance.
+
+def imbalance_gaps(per_example: np.ndarray, shuffles: int = 200, seed: int = 0) -> dict[str, np.ndarray]:
+    """Relative error of a two-micro-batch step, against the full-batch mean, for every split ``n_1 + n_2 = N``.
+
+    For each short size ``n_1 = 1 .. N // 2``, the rows of ``per_example`` are
+    shuffled ``shuffles`` times (fixed seed) and cut into micro-batches of
+    ``n_1`` and ``N - n_1`` rows; the error ``|g_scheme - g| / |g|`` is
+    averaged over the shuffles, for the mean of micro-batch means and for
+    summed losses divided by the total count.
+
+    Returns:
+        ``{"short": n_1 values, "ratio": n_2 / n_1, "mean_of_means": errors, "total_count": errors}``.
+
+    Example:
+        >>> gaps = imbalance_gaps(np.arange(8.0).reshape(4, 2), shuffles=3)
+        >>> gaps["short"].tolist(), bool(gaps["total_count"].max() < 1e-12)
+        ([1, 2], True)
+    """
+    per_example = np.asarray(per_example, dtype=float)
+    n = len(per_example)
+    full = per_example.mean(axis=0)
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(n) for _ in range(shuffles)]
+    short = np.arange(1, n // 2 + 1)
+    errors = {"mean_of_means": [], "total_count": []}
+    for n1 in short:
+        sizes = [int(n1), int(n - n1)]
+        for name, scheme in (("mean_of_means", mean_of_means_weights), ("total_count", total_count_weights)):
+            gaps = [np.linalg.norm(scheme_gradient(per_example[order], sizes, scheme) - full) for order in orders]
+            errors[name].append(np.mean(gaps) / np.linalg.norm(full))
+    return {"short": short, "ratio": (n - short) / short, **{k: np.array(v) for k, v in errors.items()}}
+
+
+def imbalance_figure(gaps: dict[str, np.ndarray], mark: tuple[int, int] | None = None):
+    """Plot :func:`imbalance_gaps`: relative error against the size ratio ``n_2 / n_1`` (log-log).
+
+    ``mark`` is a split ``(n_1, n_2)`` to point out. The total-count scheme's
+    error is rounding (about ``1e-16``): on the linear scale it lies on zero.
+
+    Example:
+        >>> fig = imbalance_figure(imbalance_gaps(np.arange(8.0).reshape(4, 2), shuffles=3))
+        >>> len(fig.axes)
+        1
+    """
+    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+
+    figure, axes = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    axes.plot(gaps["ratio"], gaps["mean_of_means"], "o-", ms=3, color="tab:red",
+              label="mean of micro-batch means")
+    axes.plot(gaps["ratio"], gaps["total_count"], "s-", ms=3, color="tab:blue",
+              label="summed losses / total count")
+    if mark is not None:
+        n1, n2 = mark
+        index = int(np.argmin(np.abs(gaps["short"] - n1)))
+        axes.annotate(f"{n1} and {n2} tokens", xy=(gaps["ratio"][index], gaps["mean_of_means"][index]),
+                      xytext=(0.4, 0.45), textcoords="axes fraction", arrowprops=dict(arrowstyle="->"))
+    axes.set(xscale="log", ylim=(-0.03, None), xlabel="imbalance $n_2 / n_1$ of the two micro-batches",
+             ylabel=r"$\|g_{\mathrm{step}} - \nabla C\| \,/\, \|\nabla C\|$",
+             title="Two micro-batches, one step: error against the full-batch gradient")
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(loc="upper left", fontsize=8)
+    return figure

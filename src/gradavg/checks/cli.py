@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .claims import Result, ledger
+from ..engine.claims import Result, ledger
 from .pages import pages_by_claim
 
 
@@ -14,7 +14,7 @@ def run_ledger(progress=None, claims=None) -> list[Result]:
     """Run claims (every claim by default) and their controls, reporting each to ``progress`` as it finishes.
 
     Example:
-        >>> from gradavg.claims import get
+        >>> from gradavg.engine.claims import get
         >>> lines = []
         >>> [result.ok for result in run_ledger(lines.append, [get("linearity.general-n")])]
         [True]
@@ -36,7 +36,7 @@ def ledger_rows(results: list[Result]) -> list[dict]:
     """The ledger as JSON-ready rows, one per claim.
 
     Example:
-        >>> from gradavg.claims import get
+        >>> from gradavg.engine.claims import get
         >>> row = ledger_rows([get("linearity.general-n").run()])[0]
         >>> row["id"], row["holds"], row["control_rejected"], row["pages"]
         ('linearity.general-n', True, True, ['linearity'])

@@ -1,8 +1,8 @@
-"""The proof ledger as a page: totals and a table, built from :func:`gradavg.cli.ledger_rows`."""
+"""The proof ledger as a page: totals and a table, built from :func:`gradavg.checks.cli.ledger_rows`."""
 
 from __future__ import annotations
 
-from .claims import format_seconds
+from ..engine.claims import format_seconds
 
 
 def ledger_totals(rows: list[dict]) -> dict:

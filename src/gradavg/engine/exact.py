@@ -94,7 +94,7 @@ def decide(
             when a symbolic count is made concrete to find a witness).
 
     Returns:
-        A :class:`~gradavg.claims.Verdict`. ``holds=False`` always carries ``witness`` and
+        A :class:`~gradavg.engine.claims.Verdict`. ``holds=False`` always carries ``witness`` and
         ``gap`` (the difference at the witness, nonzero, one entry per
         component).
 

@@ -3,7 +3,7 @@
 A claim is a statement with a check that can fail and a negative control: a
 deliberately wrong variant that the same check must reject. Modules under
 ``derivations/`` define claims with :func:`register`; :func:`ledger` imports
-them all and returns every claim in a stable order.
+them all (found through an entry point) and returns every claim in a stable order.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import importlib
 import os
 import pkgutil
 import time
+from importlib import metadata
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -161,17 +162,30 @@ def register(claim: Claim) -> Claim:
     return claim
 
 
+#: the entry-point group under which packages name the modules that hold their claims
+CLAIMS_GROUP = "gradavg.claims"
+
+
 def ledger() -> list[Claim]:
-    """Every claim defined under ``derivations/``, sorted by id.
+    """Every registered claim, sorted by id.
+
+    The engine does not name the claims' modules: each package that defines
+    claims lists a package of claim modules under the ``gradavg.claims``
+    entry-point group (this project lists ``gradavg.derivations``, the
+    repository's ``derivations/`` folder), and every module in it is imported.
 
     Example:
         >>> any(c.id == "linearity.general-n" for c in ledger())
         True
     """
-    import derivations
-
-    for module in pkgutil.iter_modules(derivations.__path__):
-        importlib.import_module(f"derivations.{module.name}")
+    entry_points = metadata.entry_points(group=CLAIMS_GROUP)
+    if not entry_points:
+        raise RuntimeError(f"no package lists its claims under the {CLAIMS_GROUP!r} entry point: "
+                           "is gradavg installed (pip install -e .), with no stale *.egg-info shadowing it?")
+    for entry_point in entry_points:
+        package = entry_point.load()
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
     return sorted(_REGISTRY.values(), key=lambda c: c.id)
 
 

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .data import anscombe_i
-from .models import linear_regression
-from .numeric import per_example_gradients
+from ..engine.models import linear_regression
+from ..engine.numeric import per_example_gradients
 
 #: the parameter point (slope, intercept on standardised x) where the Anscombe gradients are taken
 ANSCOMBE_POINT = (0.0, 6.5)

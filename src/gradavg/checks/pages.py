@@ -39,13 +39,13 @@ class Statement:
 
 
 def docs_dir() -> Path:
-    """The ``docs/`` folder of the checkout this package runs from.
+    """The ``docs/`` folder of the checkout this package runs from (absent from an installed wheel).
 
     Example:
         >>> docs_dir().name, (docs_dir() / "index.md").is_file()
         ('docs', True)
     """
-    return Path(__file__).resolve().parents[2] / "docs"
+    return Path(__file__).resolve().parents[3] / "docs"  # src/gradavg/checks/pages.py
 
 
 def statements(docs: Path | None = None) -> list[Statement]:

@@ -1,6 +1,6 @@
 """Check a loss of your own: is the gradient of the batch cost the mean of per-example gradients?
 
-Two public functions, both returning a :class:`gradavg.claims.Verdict`:
+Two public functions, both returning a :class:`gradavg.engine.claims.Verdict`:
 
 - :func:`check_gradient_of_mean` takes one example's loss and checks that the
   gradient of the mean over ``n`` examples equals the mean of the per-example
@@ -35,9 +35,9 @@ import random
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .claims import Verdict, timed
-from .exact import is_nonzero, random_point
-from .gradients import H, difference_quotient, examples, limit_at_zero, per_example_losses
+from ..engine.claims import Verdict, timed
+from ..engine.exact import is_nonzero, random_point
+from ..engine.gradients import H, difference_quotient, examples, limit_at_zero, per_example_losses
 
 #: largest number of examples a check builds
 MAX_EXAMPLES = 64
@@ -66,7 +66,7 @@ def check_gradient_of_mean(loss, params, data, n: int = 4, *, points: int = 4, s
         seed: seeds the random points, so verdicts are reproducible.
 
     Returns:
-        A :class:`~gradavg.claims.Verdict`. For a rational loss a ``True`` is a
+        A :class:`~gradavg.engine.claims.Verdict`. For a rational loss a ``True`` is a
         symbolic proof; otherwise it rests on random points and ``method``
         says "not a proof".
 
@@ -106,7 +106,7 @@ def check_batch_cost(cost, loss, params, data, n: int = 4, *, points: int = 4, s
         seed: seeds the random points.
 
     Returns:
-        A :class:`~gradavg.claims.Verdict`; ``False`` with an exact witness and
+        A :class:`~gradavg.engine.claims.Verdict`; ``False`` with an exact witness and
         gap when the two sides differ.
 
     Raises:

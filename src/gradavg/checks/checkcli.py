@@ -11,7 +11,7 @@ from .safeparse import UnsafeExpression, parse_expression, parse_names
 
 
 def run_check(loss: str, params: str, data: str, n: int = 4, out=None, err=None) -> int:
-    """Parse ``loss`` safely, run :func:`gradavg.check.check_gradient_of_mean` and print the verdict.
+    """Parse ``loss`` safely, run :func:`gradavg.checks.check.check_gradient_of_mean` and print the verdict.
 
     Returns the exit status: 0 when the identity holds, 1 when it fails (the
     witness and gap are printed), 2 on bad input (the message says what to fix).

@@ -8,9 +8,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .estimation import _add, _scale, as_vectors, full_gradient
-from .models import linear_regression
-from .numeric import per_example_gradients
+from ..checks.estimation import _add, _scale, as_vectors, full_gradient
+from ..engine.models import linear_regression
+from ..engine.numeric import per_example_gradients
 
 
 def consecutive_batches(order: Sequence[int], batch_size: int) -> list[tuple[int, ...]]:

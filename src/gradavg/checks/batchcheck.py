@@ -14,8 +14,8 @@ from typing import Callable, Iterable, Sequence
 
 import sympy as sp
 
-from .claims import Verdict
-from .exact import decide
+from ..engine.claims import Verdict
+from ..engine.exact import decide
 
 #: the symbols naming the dataset size and the batch size in a witness
 N_SYMBOL, B_SYMBOL = sp.Symbol("N"), sp.Symbol("B")

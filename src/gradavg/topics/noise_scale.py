@@ -7,9 +7,9 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from .estimation import squared_norm, as_vectors, uniform_batches
-from .models import linear_regression
-from .numeric import per_example_gradients
+from ..checks.estimation import squared_norm, as_vectors, uniform_batches
+from ..engine.models import linear_regression
+from ..engine.numeric import per_example_gradients
 
 
 def quadratic_cost(points, theta):

@@ -102,7 +102,7 @@ def parse_expression(text: str, symbols: dict[str, sp.Symbol]) -> sp.Expr:
         >>> parse_expression("w.__class__", {"w": w})
         Traceback (most recent call last):
         ...
-        gradavg.safeparse.UnsafeExpression: attribute access ('.') is not allowed
+        gradavg.checks.safeparse.UnsafeExpression: attribute access ('.') is not allowed
     """
     if not isinstance(text, str):
         raise TypeError(f"the loss must be text, got {type(text).__name__}")

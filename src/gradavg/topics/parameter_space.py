@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 
 from .data import ANSCOMBE_I_X, ANSCOMBE_I_Y
-from .models import linear_regression
-from .numeric import least_squares_gradient, per_example_gradients
+from ..engine.models import linear_regression
+from ..engine.numeric import least_squares_gradient, per_example_gradients
 
 
 def anscombe_standardised() -> tuple[np.ndarray, np.ndarray]:

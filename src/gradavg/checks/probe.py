@@ -19,7 +19,7 @@ import random
 import time
 from typing import Callable
 
-from .claims import Verdict
+from ..engine.claims import Verdict
 
 
 class ProbeError(ValueError):
@@ -75,7 +75,7 @@ def probe_additivity(
         rtol: relative tolerance of the comparison (floating point rounding).
 
     Returns:
-        A :class:`~gradavg.claims.Verdict`. ``holds=True`` is evidence, not a
+        A :class:`~gradavg.engine.claims.Verdict`. ``holds=True`` is evidence, not a
         proof: ``trials`` pairs agreed. ``holds=False`` carries the witness
         ``{"A", "B", "loss(A + B)", "weighted mean", "w(A)", "w(B)"}`` and the
         gap ``(loss(A + B) - weighted mean,)``.

@@ -23,8 +23,8 @@ from pathlib import Path
 from myst_nb.core.execute.base import ExecutionError
 from sphinx.util import logging
 
-from .claims import ledger
-from .pages import statements
+from ..engine.claims import ledger
+from ..checks.pages import statements
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ def library_fingerprint(root: Path) -> str:
     digest = hashlib.sha256()
     for folder in LIBRARY_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".egg-info"):
+            # build leftovers (bytecode, the egg-info an editable install writes into src/) are not the library
+            if path.is_file() and not any(part == "__pycache__" or part.endswith(".egg-info") for part in path.parts):
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
