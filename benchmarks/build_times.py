@@ -68,7 +68,10 @@ def main() -> None:
         copy = Path(tmp)
         for name in COPIED:
             source = ROOT / name
-            (shutil.copytree if source.is_dir() else shutil.copy2)(source, copy / name)
+            if source.is_dir():
+                shutil.copytree(source, copy / name, symlinks=True)  # src/gradavg/derivations stays a link
+            else:
+                shutil.copy2(source, copy / name)
         shutil.copytree(ROOT / "_build" / "static", copy / "_build" / "static")
 
         print(f"docs build benchmark ({cores} cores, flags {' '.join(STRICT)}), on a copy in {copy}", flush=True)
@@ -86,7 +89,7 @@ def main() -> None:
         prose, prose_runs = build(copy, "html")
         print(f"prose-only edit rebuild     {prose:7.2f} s  ({len(prose_runs)} executed)")
 
-        edit(copy / "src" / "gradavg" / "display.py", '"""What a page', '"""(benchmark edit) What a page')
+        edit(copy / "src" / "gradavg" / "site" / "display.py", '"""What a page', '"""(benchmark edit) What a page')
         library, library_runs = build(copy, "html")
         print(f"library edit rebuild        {library:7.2f} s  ({len(library_runs)} executed)")
 
