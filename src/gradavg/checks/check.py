@@ -53,7 +53,8 @@ KINK = sp.Float(10) ** -20
 NONSMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.floor, sp.ceiling)
 
 
-def check_gradient_of_mean(loss, params, data, n: int = 4, *, points: int = 4, seed: int = 0) -> Verdict:
+def check_gradient_of_mean(loss, params, data, n: int = 4, *, points: int = 4, seed: int = 0,
+                           timeout: float | None = None) -> Verdict:
     """Check that the gradient of the mean of ``n`` losses is the mean of their gradients.
 
     Args:
@@ -64,6 +65,10 @@ def check_gradient_of_mean(loss, params, data, n: int = 4, *, points: int = 4, s
         n: how many examples (at least 2).
         points: how many random rational points to evaluate at.
         seed: seeds the random points, so verdicts are reproducible.
+        timeout: seconds the check may take; ``None`` (the default) for no
+            limit. With a budget the check runs in a forked child process with
+            bounded memory (see :mod:`gradavg.checks.budget`), which is killed
+            when the time is up.
 
     Returns:
         A :class:`~gradavg.engine.claims.Verdict`. For a rational loss a ``True`` is a
@@ -77,12 +82,16 @@ def check_gradient_of_mean(loss, params, data, n: int = 4, *, points: int = 4, s
             ``params`` and ``data``, an unknown symbol in the loss, ``n < 2``,
             or a loss that is not differentiable (or not real) at any point
             sampled.
+        gradavg.checks.budget.BudgetExceeded: ``timeout`` seconds passed (or
+            the memory budget ran out) before a verdict.
 
     Example:
         >>> w, b, x, y = sp.symbols("w b x y")
         >>> check_gradient_of_mean((w * x + b - y) ** 2, [w, b], [x, y], n=3).holds
         True
     """
+    if timeout is not None:
+        return _within(lambda: check_gradient_of_mean(loss, params, data, n, points=points, seed=seed), timeout)
     loss, params, data, n = _validate(loss, params, data, n)
     batch = examples(data, n)
     _refuse_clashes(params, batch)
@@ -91,7 +100,8 @@ def check_gradient_of_mean(loss, params, data, n: int = 4, *, points: int = 4, s
     return _decide(cost, losses, params, points=points, seed=seed, what=f"the mean of {n} losses")
 
 
-def check_batch_cost(cost, loss, params, data, n: int = 4, *, points: int = 4, seed: int = 0) -> Verdict:
+def check_batch_cost(cost, loss, params, data, n: int = 4, *, points: int = 4, seed: int = 0,
+                     timeout: float | None = None) -> Verdict:
     """Decide whether the gradient of a batch cost equals the mean of per-example gradients.
 
     Args:
@@ -104,6 +114,7 @@ def check_batch_cost(cost, loss, params, data, n: int = 4, *, points: int = 4, s
         n: how many examples in the batch (at least 2).
         points: how many random rational points to evaluate at.
         seed: seeds the random points.
+        timeout: seconds the check may take, as in :func:`check_gradient_of_mean`.
 
     Returns:
         A :class:`~gradavg.engine.claims.Verdict`; ``False`` with an exact witness and
@@ -122,6 +133,8 @@ def check_batch_cost(cost, loss, params, data, n: int = 4, *, points: int = 4, s
         >>> verdict.holds, verdict.gap != (0,)
         (False, True)
     """
+    if timeout is not None:
+        return _within(lambda: check_batch_cost(cost, loss, params, data, n, points=points, seed=seed), timeout)
     loss, params, data, n = _validate(loss, params, data, n)
     if not callable(cost):
         raise TypeError(f"cost must be a callable taking the batch (a list of {n} mappings), got {type(cost).__name__}")
@@ -143,6 +156,13 @@ def check_batch_cost(cost, loss, params, data, n: int = 4, *, points: int = 4, s
     _refuse_unevaluable(value, "cost")
     losses = per_example_losses(loss, batch)
     return _decide(value, losses, params, points=points, seed=seed, what="the batch cost")
+
+
+def _within(call, timeout):
+    """``call()`` under a time budget; the budget machinery is imported only here (browsers have no fork)."""
+    from .budget import run_with_budget
+
+    return run_with_budget(call, timeout)
 
 
 # --- input checks ------------------------------------------------------------------------------------
@@ -237,13 +257,20 @@ def _compare(cost, losses, params, *, points: int, seed: int, what: str) -> Verd
     rng = random.Random(seed)
     valid, tried = 0, 0
 
-    def witness(point) -> Verdict | None:
+    def witness(point, differs: bool) -> Verdict | None:
         gap = tuple(sp.sympify(r.xreplace(point)) for r in residual)
         if not any(is_nonzero(g) for g in gap if not g.has(sp.zoo, sp.nan)):
-            raise ArithmeticError(f"the quotient route found a difference at {point} that the exact gap does not confirm")
-        how = ("exact: the limit of the cost's difference quotient differs from the mean of per-example gradients"
-               if rational else
-               f"exact gap at a witness point (found by the cost's difference quotient in {WORKING_DIGITS}-digit arithmetic)")
+            if differs:
+                raise ArithmeticError(f"the quotient route found a difference at {point} that the exact gap does not "
+                                      "confirm")
+            return None
+        if rational:
+            how = "exact: the limit of the cost's difference quotient differs from the mean of per-example gradients"
+        elif differs:
+            how = f"exact gap at a witness point (found by the cost's difference quotient in {WORKING_DIGITS}-digit arithmetic)"
+        else:
+            how = ("exact gap at a witness point (too small for the difference quotient's 40 digits, found by "
+                   "evaluating the residual exactly)")
         return Verdict(False, how, residual=tuple(r.xreplace(back) for r in residual),
                        witness={back.get(k, k): v for k, v in point.items()}, gap=gap)
 
@@ -255,7 +282,8 @@ def _compare(cost, losses, params, *, points: int, seed: int, what: str) -> Verd
         if differs is None:
             return None
         valid += 1
-        return witness(point) if differs else None
+        # numeric agreement is only to 40 digits: the exact gap at the same point has the last word
+        return witness(point, differs) if differs or not rational else None
 
     while valid < points and tried < 10 * points + 20:
         if (failed := attempt()) is not None:
@@ -341,7 +369,8 @@ def _numeric_at(cost, losses, params, means, point, nonsmooth) -> bool | None:
 
 
 
-def check_cost_against_parts(cost, parts, params, *, points: int = 4, seed: int = 0) -> Verdict:
+def check_cost_against_parts(cost, parts, params, *, points: int = 4, seed: int = 0,
+                             timeout: float | None = None) -> Verdict:
     """Decide whether the gradient of ``cost`` equals the mean of the gradients of ``parts``.
 
     The general form behind the two checks above: ``parts`` need not be
@@ -356,6 +385,7 @@ def check_cost_against_parts(cost, parts, params, *, points: int = 4, seed: int 
         params: the parameter symbols.
         points: how many random rational points to evaluate at.
         seed: seeds the random points.
+        timeout: seconds the check may take, as in :func:`check_gradient_of_mean`.
 
     Example:
         >>> w, u, v = sp.symbols("w u v")
@@ -363,6 +393,8 @@ def check_cost_against_parts(cost, parts, params, *, points: int = 4, seed: int 
         >>> check_cost_against_parts(sp.Add(*halves) / 2, halves, [w]).holds
         True
     """
+    if timeout is not None:
+        return _within(lambda: check_cost_against_parts(cost, parts, params, points=points, seed=seed), timeout)
     if not isinstance(cost, sp.Expr) or not parts or not all(isinstance(p, sp.Expr) for p in parts):
         raise TypeError("cost must be a SymPy expression and parts a non-empty list of SymPy expressions")
     params = _symbols(params, "params")

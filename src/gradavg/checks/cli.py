@@ -1,4 +1,9 @@
-"""Command line: ``python -m gradavg ledger [--json]`` and ``python -m gradavg check LOSS --params w,b --data x,y``."""
+"""Command line: ``python -m gradavg ledger [--json]`` and ``python -m gradavg check LOSS --params w,b --data x,y``.
+
+``check`` also takes ``--cost TEXT`` (a batch cost), ``--json``, ``--timeout SECONDS`` and
+``--loss TEXT``; a loss starting with ``-`` works as written. Exit statuses of ``check``:
+0 holds, 1 fails, 2 bad input or undecided, 3 stopped at the time budget.
+"""
 
 from __future__ import annotations
 
@@ -76,8 +81,60 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+CHECK_EPILOG = """\
+exit status:
+  0  the identity holds: the gradient of the cost is the mean of per-example gradients
+  1  it fails; an exact witness (a value for every symbol) and the gap there are printed
+  2  bad input (the message says what to change), or undecided
+  3  stopped undecided at the time budget (--timeout) or out of memory
+
+examples:
+  gradavg check '(w*x + b - y)**2' --params w,b --data x,y
+  gradavg check '-y*log(sigmoid(w*x+b))-(1-y)*log(1-sigmoid(w*x+b))' --params w,b --data x,y
+  gradavg check '(w*x - y)**2' --params w --data x,y --cost 'prod(L)' --json
+
+batch costs (--cost):
+  L_1, L_2, ...  one example's loss        x_1, x_2, ...  one example's field x (each --data name)
+  mean(E), sum(E), prod(E), max(E), min(E)  aggregate E over the batch; inside, L is
+      the example's loss and x its field x. Aggregates nest; max/min of two or more
+      arguments are the elementwise Max/Min. Everything else as in the loss.
+  for example: 'mean(L)' (holds), 'prod(L)', 'max(L)', 'mean(L)**2', 'L_1 + 2*L_2',
+      'mean((L - mean(L))**2)', 'mean((w*(x - mean(x)) - y)**2)' (batch-normalised input)
+"""
+
+#: options of ``check`` that take a value
+_VALUED = ("--loss", "--cost", "--params", "--data", "--n", "--timeout")
+
+
+def _loss_as_written(argv: list[str]) -> list[str]:
+    """Let a loss (or cost) that starts with '-' through argparse, which would take it for an option.
+
+    A value after an option that takes one is joined to it (``--cost=-L_1``); any other
+    argument that starts with '-' and is not an option is the loss (``--loss=...``).
+
+    Example:
+        >>> _loss_as_written(["check", "-y*log(w)", "--params", "w", "--cost", "-mean(L)"])
+        ['check', '--loss=-y*log(w)', '--params', 'w', '--cost=-mean(L)']
+    """
+    known = {"-h", "--help", "--json", *_VALUED}
+    result: list[str] = []
+    for position, argument in enumerate(argv):
+        if argument == "--":
+            return result + argv[position:]
+        if argument.startswith("-") and argument not in known and not argument.startswith(tuple(o + "=" for o in _VALUED)):
+            if result and result[-1] in _VALUED:
+                result[-1] = f"{result[-1]}={argument}"
+                continue
+            argument = f"--loss={argument}"
+        result.append(argument)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 all claims hold and controls fail, 1 otherwise, 2 bad input).
+    """Entry point; returns the exit status.
+
+    ``ledger``: 0 when all claims hold and all controls fail, 1 otherwise. ``check``: 0 holds,
+    1 fails, 2 bad input or undecided, 3 stopped at the time budget (see ``check --help``).
 
     Example:
         >>> main(["check", "(w*x - y)**2", "--params", "w", "--data", "x,y"])  # doctest: +ELLIPSIS
@@ -93,18 +150,36 @@ def main(argv: list[str] | None = None) -> int:
     ledger_parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     ledger_parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     check_parser = commands.add_parser(
-        "check", help="check that the gradient of the mean of a loss is the mean of per-example gradients; "
-                      "exit 0 holds, 1 fails (with a witness), 2 bad input")
-    check_parser.add_argument("loss", help="one example's loss, e.g. '(w*x + b - y)**2' (numbers, the named "
-                                           "symbols, + - * / **, and exp, log, sqrt, tanh, sigmoid, Abs, Max, Min, ...)")
+        "check", help="check that the gradient of a batch cost (by default the mean of a loss) is the mean of "
+                      "per-example gradients; exit 0 holds, 1 fails (with a witness), 2 bad input or undecided, "
+                      "3 stopped at the time budget",
+        description="Check that the gradient of a batch cost is the mean of per-example gradients. Without "
+                    "--cost the cost is the mean of the losses.",
+        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check_parser.add_argument("loss", nargs="?", help="one example's loss, e.g. '(w*x + b - y)**2' (numbers, the "
+                                                      "named symbols, + - * / **, and exp, log, sqrt, tanh, sigmoid, "
+                                                      "softplus, Abs, Max, Min, ...); may start with '-'")
+    check_parser.add_argument("--loss", dest="loss_option", metavar="TEXT", help="the loss, as an option instead")
     check_parser.add_argument("--params", required=True, help="comma-separated parameter names, e.g. w,b")
     check_parser.add_argument("--data", default="", help="comma-separated names of one example's fields, e.g. x,y")
     check_parser.add_argument("--n", type=int, default=4, help="number of examples (default 4)")
-    args = parser.parse_args(argv)
+    check_parser.add_argument("--cost", metavar="TEXT", help="a batch cost to check instead of the mean of the "
+                                                             "losses, e.g. 'prod(L)' (syntax below)")
+    check_parser.add_argument("--timeout", type=float, default=60, metavar="SECONDS",
+                              help="stop undecided after this many seconds, exit 3 (default 60)")
+    check_parser.add_argument("--json", action="store_true", help="print the verdict as JSON (exact numbers as "
+                                                                  "strings)")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_loss_as_written(arguments) if arguments[:1] == ["check"] else arguments)
     if args.command == "check":
         from .checkcli import run_check
 
-        return run_check(args.loss, args.params, args.data, args.n)
+        if (args.loss is None) == (args.loss_option is None):
+            check_parser.error("give the loss once: as the first argument or as --loss TEXT")
+        if not args.timeout > 0:
+            check_parser.error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+        return run_check(args.loss if args.loss is not None else args.loss_option, args.params, args.data, args.n,
+                         cost=args.cost, timeout=args.timeout, as_json=args.json)
 
     progress = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
     rows = ledger_rows(run_ledger(progress))

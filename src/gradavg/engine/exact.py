@@ -16,11 +16,12 @@ import random
 from typing import Callable, Sequence
 
 import sympy as sp
+from mpmath.libmp import dps_to_prec
 
 from .claims import Verdict
 
 #: digits used when a value at a point cannot be decided exactly
-DIGITS = 50
+DIGITS = 200
 
 
 def random_point(symbols: Sequence[sp.Symbol], rng: random.Random) -> dict:
@@ -43,13 +44,16 @@ def is_nonzero(value: sp.Expr) -> bool | None:
 
     Rationals are decided exactly. Other closed forms (``exp(1/3)`` and so on)
     are evaluated to :data:`DIGITS` digits: a magnitude above ``10**-(DIGITS-5)``
-    is nonzero; a smaller one returns ``None`` (zero to that precision, unproved).
+    is nonzero, so a gap of ``1e-60`` is seen. A smaller magnitude, or an
+    evaluation that did not reach the digits asked for (a sum of huge terms that
+    cancel, where no digit of the result is known), returns ``None``: zero as
+    far as the arithmetic can tell, unproved.
 
     Example:
         >>> is_nonzero(sp.Rational(1, 3)), is_nonzero(sp.Integer(0))
         (True, False)
-        >>> is_nonzero(sp.exp(sp.Rational(1, 3)) - 1)
-        True
+        >>> is_nonzero(sp.exp(sp.Rational(1, 3)) - 1), is_nonzero(sp.exp(sp.Rational(1, 10**60)) - 1)
+        (True, True)
         >>> print(is_nonzero(sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)))
         None
     """
@@ -63,6 +67,8 @@ def is_nonzero(value: sp.Expr) -> bool | None:
     magnitude = abs(value.evalf(DIGITS + 10))
     if not magnitude.is_finite:
         raise ValueError(f"value is not finite: {value}")
+    if not magnitude.is_Float or magnitude._prec < dps_to_prec(DIGITS):
+        return None  # no digit of the value is known (catastrophic cancellation): undecided
     return True if magnitude > sp.Float(10) ** -(DIGITS - 5) else None
 
 
@@ -86,7 +92,9 @@ def decide(
             of ``lhs - rhs`` reduced to a canonical form (zero exactly when the
             identity holds) and ``how`` names the reduction. ``None`` when no
             canonical form exists; the verdict then rests on the points.
-        points: how many random points to try before proving.
+        points: how many random points to try before proving. A point where
+            the difference is undefined (a division by zero, an infinity) is
+            skipped.
         seed: seeds the random points, so verdicts are reproducible.
         max_points: how many points to try when the canonical residual is
             nonzero but the first points all gave zero.
@@ -96,7 +104,14 @@ def decide(
     Returns:
         A :class:`~gradavg.engine.claims.Verdict`. ``holds=False`` always carries ``witness`` and
         ``gap`` (the difference at the witness, nonzero, one entry per
-        component).
+        component). ``holds=True`` comes only from the proof (a residual that
+        is exactly 0 in every component) or, without ``prove``, from agreement
+        at the points, and then the method says "not a proof".
+
+    Raises:
+        ArithmeticError: undecided: the residual is not 0 but no point gives a
+            witness, or there is no proof and the difference is undefined at
+            every point.
 
     Example:
         A false identity, ``(a + b)**2 == a**2 + b**2``, gets a witness:
@@ -114,10 +129,10 @@ def decide(
         (True, 'symbolic: expand')
     """
     rng = random.Random(seed)
-    undecided = 0
+    undecided = defined = 0
 
     def try_point() -> Verdict | None:
-        nonlocal undecided
+        nonlocal undecided, defined
         point = {**random_point(symbols, rng), **(fixed or {})}
         try:
             gap = [sp.nsimplify(v) if isinstance(v, float) else sp.sympify(v) for v in difference_at(point)]
@@ -125,6 +140,7 @@ def decide(
             return None
         if any(g.has(sp.zoo, sp.nan, sp.oo) for g in gap):
             return None
+        defined += 1
         decisions = [is_nonzero(g) for g in gap]
         if any(decisions):
             return Verdict(False, "exact evaluation at a witness point", witness=point, gap=tuple(gap))
@@ -148,6 +164,9 @@ def decide(
             f"in {points + max_points} points; the identity is undecided"
         )
 
+    if not defined:
+        raise ArithmeticError(f"the difference is undefined at all {points} random points and there is no proof; "
+                              "the identity is undecided")
     if undecided:
         method = f"numeric: zero to {DIGITS} digits at {points} random rational points (not a proof)"
     else:

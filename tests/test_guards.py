@@ -1,0 +1,264 @@
+"""Adversarial tests: each one attacks one guard of the decision engine and names it.
+
+A guard is a place where the engine refuses to say "holds" on evidence that is
+not enough. Every test below is built so that the guard's absence would turn a
+false identity into "holds" (or a true one into a wrong witness).
+"""
+
+import random
+
+import pytest
+import sympy as sp
+
+from gradavg.checks import check
+from gradavg.checks.check import check_batch_cost, check_cost_against_parts, check_gradient_of_mean
+from gradavg.engine.exact import DIGITS, decide, is_nonzero, random_point
+
+a, b = sp.symbols("a b")
+w, x, y = sp.symbols("w x y", real=True)
+ZERO = lambda point: [sp.Integer(0)]  # noqa: E731 - the random points all agree
+
+
+def _tiny(power):
+    """A closed form (not a rational) of size about 10**-power."""
+    return sp.exp(sp.Rational(1, 10**power)) - 1
+
+
+# --- guard: only the proof step accepts (exact.decide) ----------------------------------------------
+
+
+def test_guard_proof_step_a_nonzero_residual_with_agreeing_points_is_never_accepted():
+    # the points say 0 every time; the canonical residual says a. Without the guard: "holds".
+    with pytest.raises(ArithmeticError, match="did not reduce to 0"):
+        decide(ZERO, [a], lambda: ([a], "a canonical form"))
+
+
+def test_guard_proof_step_every_component_of_the_residual_must_be_zero():
+    with pytest.raises(ArithmeticError, match="undecided"):
+        decide(lambda p: [0, 0], [a, b], lambda: ([sp.Integer(0), b - b + a], "a canonical form"))
+
+
+def test_guard_proof_step_a_residual_of_size_1e_60_is_not_zero():
+    with pytest.raises(ArithmeticError):
+        decide(ZERO, [a], lambda: ([sp.Rational(1, 10**60)], "a canonical form"))
+
+
+def test_guard_proof_step_later_points_find_the_witness_and_keep_the_residual():
+    calls = []
+
+    def difference_at(point):  # agrees at the first four points, not after
+        calls.append(point)
+        return [point[a] if len(calls) > 4 else 0]
+
+    verdict = decide(difference_at, [a], lambda: ([a], "a canonical form"))
+    assert not verdict.holds and verdict.residual == (a,) and verdict.witness == calls[4]
+    assert verdict.gap == (calls[4][a],)
+
+
+def test_guard_proof_step_a_zero_residual_is_a_proof_and_no_witness_search_is_needed():
+    verdict = decide(ZERO, [a], lambda: ([sp.Integer(0)], "a canonical form"))
+    assert verdict.holds and verdict.method == "symbolic: a canonical form" and verdict.residual == (0,)
+
+
+# --- guard: tiny gaps are seen (exact.is_nonzero, exact.decide) -------------------------------------
+
+
+@pytest.mark.parametrize("power", [4, 30, 60, 190])
+def test_guard_tiny_gap_exact_rationals_are_never_zero(power):
+    assert is_nonzero(sp.Rational(1, 10**power)) is True
+    assert is_nonzero(-sp.Rational(1, 10**power)) is True
+    verdict = decide(lambda p: [sp.Rational(1, 10**power) * p[a]], [a], lambda: ([a / 10**power], "expand"))
+    assert not verdict.holds and verdict.gap[0] != 0
+
+
+@pytest.mark.parametrize("power", [4, 30, 45, 60, DIGITS - 6])
+def test_guard_tiny_gap_closed_forms_are_nonzero_down_to_the_working_digits(power):
+    # 1e-4 is the size the injected bug treated as zero; 1e-60 is below any double
+    assert is_nonzero(_tiny(power)) is True
+    assert is_nonzero(-_tiny(power)) is True
+    verdict = decide(lambda p: [_tiny(power) * p[a] ** 2], [a])
+    assert not verdict.holds and verdict.method == "exact evaluation at a witness point"
+
+
+def test_guard_tiny_gap_below_the_working_digits_is_undecided_not_false():
+    assert is_nonzero(_tiny(DIGITS - 4)) is None
+    assert is_nonzero(_tiny(DIGITS + 50)) is None
+
+
+def test_guard_tiny_gap_exact_zero_is_false_and_a_closed_form_zero_is_never_true():
+    assert is_nonzero(sp.Integer(0)) is False
+    assert is_nonzero(sp.sqrt(2) ** 2 - 2) is False
+    assert is_nonzero(sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)) is None
+
+
+def test_guard_precision_an_evaluation_without_a_known_digit_is_undecided():
+    # exp(exp(t)) * 0 written so SymPy cannot see the zero: evalf returns "0.e+<huge>", no digit known
+    t = sp.Rational(81, 2)
+    hidden_zero = sp.exp(sp.exp(t)) * (1 / (1 + sp.exp(-t)) - sp.exp(t) / (1 + sp.exp(t)))
+    assert hidden_zero.is_zero is None
+    assert is_nonzero(hidden_zero) is None
+
+
+def test_guard_finite_infinities_and_free_symbols_are_refused():
+    for bad in (sp.oo, -sp.oo, sp.zoo):
+        with pytest.raises(ValueError, match="not finite"):
+            is_nonzero(bad)
+    with pytest.raises(ValueError, match=r"\['a'\]"):
+        is_nonzero(a + 1)
+
+
+# --- guard: undefined points are skipped, never taken as agreement (exact.decide) --------------------
+
+
+def test_guard_undefined_a_division_by_zero_skips_the_point():
+    calls = []
+
+    def difference_at(point):
+        calls.append(point)
+        if len(calls) == 1:
+            raise ZeroDivisionError
+        return [point[a]]
+
+    verdict = decide(difference_at, [a])
+    assert not verdict.holds and verdict.witness == calls[1]
+
+
+@pytest.mark.parametrize("bad", [sp.zoo, sp.nan, sp.oo])
+def test_guard_undefined_infinities_skip_the_point(bad):
+    calls = []
+
+    def difference_at(point):
+        calls.append(point)
+        return [bad] if len(calls) <= 2 else [point[a]]
+
+    verdict = decide(difference_at, [a])
+    assert not verdict.holds and verdict.witness == calls[2]
+
+
+def test_guard_undefined_everywhere_without_a_proof_is_undecided_not_holds():
+    with pytest.raises(ArithmeticError, match="undefined at all 4"):
+        decide(lambda p: [sp.zoo], [a])
+
+
+def test_guard_undefined_points_with_a_proof_still_rest_on_the_proof():
+    verdict = decide(lambda p: [sp.nan], [a], lambda: ([sp.Integer(0)], "expand"))
+    assert verdict.holds and verdict.method == "symbolic: expand"
+
+
+def test_guard_floats_are_made_exact_before_deciding():
+    verdict = decide(lambda p: [0.25 * float(p[a])], [a])
+    assert not verdict.holds and verdict.gap[0] == verdict.witness[a] / 4 and verdict.gap[0].is_Rational
+
+
+def test_guard_no_proof_says_not_a_proof_and_says_how_it_evaluated():
+    exact = decide(ZERO, [a], points=3)
+    assert exact.holds and exact.method == "exact evaluation: zero at 3 random rational points (not a proof)"
+    hidden = decide(lambda p: [sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)],
+                    [a], points=2)
+    assert hidden.holds and hidden.method == f"numeric: zero to {DIGITS} digits at 2 random rational points (not a proof)"
+
+
+def test_guard_points_and_seeds_are_honoured():
+    seen = []
+    decide(lambda p: seen.append(p) or [0], [a], points=5, seed=7)
+    rng = random.Random(7)
+    assert seen == [random_point([a], rng) for _ in range(5)]
+    found = []
+    with pytest.raises(ArithmeticError, match="in 9 points"):
+        decide(lambda p: found.append(p) or [0], [a], lambda: ([a], "c"), points=2, max_points=7)
+    assert len(found) == 9
+
+
+def test_guard_random_points_are_never_zero_and_stay_small():
+    rng = random.Random(1)
+    values = [v for _ in range(300) for v in random_point([a, b], rng).values()]
+    assert all(v != 0 and v.is_Rational and abs(v.p) <= 9 and 1 <= v.q <= 7 for v in values)
+    assert {v.p for v in values} == set(range(-9, 10)) - {0}
+    assert {v for v in values if v.q == 1} and max(v.q for v in values) == 7
+
+
+# --- guards of the checks (check.py) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("power", [42, 45, 60])
+def test_guard_numeric_confirmation_a_gap_below_the_quotients_digits_is_still_found(power):
+    # the difference quotient agrees to 40 digits; the exact residual at the same point does not
+    loss = sp.exp(w * x) - y * w
+    eps = sp.Rational(1, 10**power)
+
+    def cost(batch):
+        return sp.Add(*[loss.xreplace(e) for e in batch]) / len(batch) + eps * sp.exp(w) * sp.log(2 + w**2)
+
+    verdict = check_batch_cost(cost, loss, [w], [x, y], n=2)
+    assert not verdict.holds and "too small for the difference quotient" in verdict.method
+    assert all(sp.simplify(r.xreplace(verdict.witness) - g) == 0 for r, g in zip(verdict.residual, verdict.gap))
+
+
+def test_guard_numeric_confirmation_a_true_transcendental_identity_still_holds():
+    loss = sp.log(1 + sp.exp(-y * w * x))
+    verdict = check_gradient_of_mean(loss, [w], [x, y], n=3)
+    assert verdict.holds and "not a proof" in verdict.method and verdict.witness is None
+
+
+def test_guard_exact_rational_route_a_gap_of_1e_60_is_a_witness():
+    loss = (w * x - y) ** 2
+    verdict = check_batch_cost(lambda batch: sp.Add(*[loss.xreplace(e) for e in batch]) / 2 + w**2 / 10**60,
+                               loss, [w], [x, y], n=2)
+    assert not verdict.holds and verdict.method.startswith("exact: the limit")
+    assert verdict.gap == (2 * verdict.witness[w] / 10**60,)
+
+
+def test_guard_kink_a_point_on_the_kink_is_skipped():
+    loss = sp.Abs(w - x)
+    losses = [loss.xreplace({x: sp.Symbol("x_1", real=True)})]
+    means = [sp.diff(losses[0], w)]
+    on_kink = {w: sp.Rational(1, 2), sp.Symbol("x_1", real=True): sp.Rational(1, 2)}
+    off_kink = {w: sp.Rational(1, 2), sp.Symbol("x_1", real=True): sp.Rational(1, 3)}
+    assert check._numeric_at(losses[0], losses, [w], means, on_kink, True) is None
+    assert check._numeric_at(losses[0], losses, [w], means, off_kink, True) is False
+    # the cost is smooth here but one loss has a kink: still skipped
+    smooth = w**2
+    assert check._numeric_at(smooth, losses, [w], [2 * w], on_kink, True) is None
+    assert check._numeric_at(smooth, losses, [w], [2 * w], on_kink, False) is False
+
+
+def test_guard_kink_one_sided_quotients_must_agree():
+    assert check._smooth_at(sp.Float(1), sp.Float(1))
+    assert not check._smooth_at(sp.Float(1), sp.Float(-1))
+    assert not check._smooth_at(sp.Float(1), sp.Float(1) + sp.Float(10) ** -15)
+
+
+def test_guard_undefined_the_log_of_a_negative_number_is_skipped_not_compared():
+    assert check._value(sp.log(w), {w: sp.Rational(-1, 2)}) is None
+    assert check._value(1 / w, {w: sp.Integer(0)}) is None
+    assert check._value(sp.log(w), {w: sp.Rational(1, 2)}) == sp.log(sp.Rational(1, 2)).evalf(check.WORKING_DIGITS)
+    assert check._quotients(sp.sqrt(w), w, {w: sp.Integer(0)}) is None
+    verdict = check_gradient_of_mean(sp.log(w * x) * y, [w], [x, y], n=2)
+    assert verdict.holds
+
+
+def test_guard_quotient_route_a_difference_the_exact_gap_does_not_confirm_is_undecided(monkeypatch):
+    monkeypatch.setattr(check, "_numeric_at", lambda *args: True)
+    with pytest.raises(ArithmeticError, match="does not confirm"):
+        check_gradient_of_mean(sp.exp(w * x), [w], [x], n=2)
+
+
+def test_guard_rational_route_a_residual_that_does_not_cancel_without_a_witness_is_undecided(monkeypatch):
+    monkeypatch.setattr(check, "_exact_at", lambda *args: False)
+    loss = (w - x) ** 2
+    with pytest.raises(ArithmeticError, match="does not cancel to 0"):
+        check_batch_cost(lambda batch: sp.Mul(*[loss.xreplace(e) for e in batch]), loss, [w], [x], n=2)
+
+
+def test_guard_rational_route_undefined_points_are_skipped():
+    means = [sp.Integer(0)]
+    assert check._exact_at(1 / w, [1 / w], [w], means, {w: sp.Integer(0)}, False) is None
+    assert check._exact_at(w**2, [w**2], [w], [2 * w], {w: sp.Integer(3)}, False) is False
+    assert check._exact_at(w**3, [w**2], [w], [2 * w], {w: sp.Integer(3)}, False) is True
+
+
+def test_guard_parts_the_general_check_refuses_a_cost_without_parameters():
+    with pytest.raises(ValueError, match="does not depend"):
+        check_cost_against_parts(x**2, [x], [w])
+    with pytest.raises(TypeError, match="non-empty"):
+        check_cost_against_parts(w**2, [], [w])
