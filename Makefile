@@ -7,13 +7,14 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MATHJAX   := _build/static/mathjax/tex-chtml.js
+LIVE      := _build/static/live
 PORT      ?= 8000
 # -W: warnings are errors; -n: every reference must resolve; --keep-going: report them all;
 # -j auto: read (and so execute) pages on every core
 SPHINXOPTS ?= -W -n --keep-going -j auto
 SPHINXBUILD = $(PY) -m sphinx -c . docs
 
-.PHONY: html test preview serve clean setup assets ledger benchmark
+.PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live
 
 html: setup assets
 	$(SPHINXBUILD) -b html $(SPHINXOPTS) _build/html
@@ -37,7 +38,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot" 2>/dev/null
 	touch $@
 
-assets: $(MATHJAX)
+assets: $(MATHJAX) $(LIVE)/pyodide/pyodide.mjs $(LIVE)/wheels/manifest.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -53,6 +54,23 @@ $(MATHJAX): node_modules/.package-lock.json
 		node_modules/@mathjax/mathjax-newcm-font/package.json $(FONT)/
 	touch $@
 
+# Live checks in the reader's browser: the core of Pyodide (CPython in WebAssembly) from its npm
+# package, and the wheels it installs: SymPy and mpmath from PyPI (hashes in live-wheels.txt) and
+# this checkout's own, rebuilt whenever the library changes. manifest.json lists the wheels.
+PYODIDE_FILES := pyodide.mjs pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip pyodide-lock.json
+LIBRARY_SOURCES := pyproject.toml $(shell find src/ derivations/ -name '*.py')
+$(LIVE)/pyodide/pyodide.mjs: node_modules/.package-lock.json
+	rm -rf $(LIVE)/pyodide
+	mkdir -p $(LIVE)/pyodide
+	cp $(addprefix node_modules/pyodide/,$(PYODIDE_FILES)) $(LIVE)/pyodide/
+
+$(LIVE)/wheels/manifest.json: live-wheels.txt $(LIBRARY_SOURCES) | $(INSTALLED)
+	rm -rf $(LIVE)/wheels
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --require-hashes -r live-wheels.txt -d $(LIVE)/wheels
+	$(PY) -m pip wheel --quiet --no-deps . -w $(LIVE)/wheels
+	$(PY) -c "import json, pathlib, sys; d = pathlib.Path(sys.argv[1]); \
+	  (d / 'manifest.json').write_text(json.dumps({'wheels': sorted(p.name for p in d.glob('*.whl'))}))" $(LIVE)/wheels
+
 # Live preview: serve the site and rebuild when a page, the library or the claims change.
 preview: setup assets
 	$(VENV)/bin/sphinx-autobuild -c . docs _build/html $(SPHINXOPTS) --port $(PORT) \
@@ -66,6 +84,10 @@ ledger: setup
 
 benchmark: setup assets
 	$(PY) benchmarks/build_times.py
+
+# cold and warm time of a live check in the browser, on the site that 'make html' built
+benchmark-live: html
+	$(PY) benchmarks/live_checks.py
 
 clean:
 	rm -rf _build

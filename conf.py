@@ -8,8 +8,9 @@ from gradavg.site.sphinxext import library_fingerprint
 
 ROOT = Path(__file__).resolve().parent
 STATIC_ASSETS = ROOT / "_build" / "static"
-if not (STATIC_ASSETS / "mathjax" / "tex-chtml.js").is_file():
-    raise RuntimeError(f"MathJax is missing from {STATIC_ASSETS}: run 'make assets' (or 'make html') first")
+for asset in ("mathjax/tex-chtml.js", "live/pyodide/pyodide.mjs", "live/wheels/manifest.json"):
+    if not (STATIC_ASSETS / asset).is_file():
+        raise RuntimeError(f"{asset} is missing from {STATIC_ASSETS}: run 'make assets' (or 'make html') first")
 
 # Cells run in a kernel that inherits this environment: every warning is
 # printed (to stderr, which fails the build).
@@ -68,6 +69,8 @@ html_title = project
 html_favicon = "docs/_static/favicon.svg"
 html_static_path = [str(STATIC_ASSETS), "docs/_static"]
 html_css_files = ["gradavg.css"]
+# Live checks: a small script on every page; Pyodide and the wheels load only on the first click.
+html_js_files = [("live/live.js", {"defer": "defer"})]
 html_theme_options = {
     "use_download_button": True,
     "home_page_in_toc": True,

@@ -7,7 +7,8 @@ from gradavg.checks.cli import format_table, main
 from gradavg.checks.pages import docs_dir, pages_by_claim, statements
 from gradavg.site.sphinxext import library_fingerprint
 
-KEYS = {"id", "statement", "method", "seconds", "holds", "control", "control_rejected", "pages"}
+KEYS = {"id", "statement", "method", "seconds", "holds", "control", "control_rejected", "control_method",
+        "control_seconds", "pages"}
 
 
 def test_ledger_json_lists_every_claim_with_its_pages(ledger_run):

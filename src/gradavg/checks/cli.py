@@ -56,6 +56,8 @@ def ledger_rows(results: list[Result]) -> list[dict]:
             "holds": r.verdict.holds,
             "control": r.claim.control,
             "control_rejected": r.control_rejected,
+            "control_method": r.control_verdict.method,
+            "control_seconds": round(r.control_verdict.seconds, 4),
             "pages": pages.get(r.claim.id, []),
         }
         for r in results

@@ -189,14 +189,24 @@ def ledger() -> list[Claim]:
     return sorted(_REGISTRY.values(), key=lambda c: c.id)
 
 
-def get(claim_id: str) -> Claim:
+def get(claim_id: str, module: str | None = None) -> Claim:
     """The claim with this id; ``KeyError`` naming the known ids otherwise.
+
+    With ``module``, only that module is imported (not the whole ledger): the
+    in-browser engine uses this, since other claims' modules need packages it
+    does not carry.
 
     Example:
         >>> get("linearity.general-n").control
         'the cost is the square of the mean loss, C = (mean of L_i)^2'
+        >>> get("linearity.general-n", module="gradavg.derivations.linearity").id
+        'linearity.general-n'
     """
-    claims = {c.id: c for c in ledger()}
+    if module is None:
+        claims = {c.id: c for c in ledger()}
+    else:
+        importlib.import_module(module)
+        claims = dict(_REGISTRY)
     if claim_id not in claims:
         raise KeyError(f"no claim {claim_id!r}; known: {', '.join(sorted(claims))}")
     return claims[claim_id]

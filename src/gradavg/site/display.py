@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from ..engine.claims import Result, format_seconds, get
-
+from .live import live_html
 
 
 class ClaimReport:
@@ -43,6 +43,7 @@ class ClaimReport:
             gap = ", ".join(str(g) for g in control.gap)
             parts.append("<details><summary>Witness of the control's failure (exact)</summary>"
                          f"<p>At {html.escape(witness)}, the two sides differ by ({html.escape(gap)}).</p></details>")
+        parts.append(live_html(r.claim.id))
         parts.append("</div>")
         return "\n".join(parts)
 

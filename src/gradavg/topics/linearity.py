@@ -12,13 +12,11 @@ import functools
 import html
 import re
 
-import numpy as np
 import sympy as sp
 
 from ..checks.check import check_gradient_of_mean
 from ..engine.claims import Verdict, format_seconds
 from ..engine.models import Model, linear_regression
-from ..engine.numeric import per_example_gradients
 
 
 def logistic_regression(features: int = 2) -> Model:
@@ -163,13 +161,18 @@ def gradients_at_one_point(x: np.ndarray, y: np.ndarray, point, w_range, b_range
         ``(figure, gradients)`` where ``gradients`` has one row per example.
 
     Example:
+        >>> import numpy as np
         >>> x, y = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 2.0])
         >>> figure, grads = gradients_at_one_point(x, y, (0.0, 0.0), w_range=(-1, 3), b_range=(-1, 3))
         >>> len(figure.axes), grads.tolist()
         (1, [[-2.0, -2.0], [-8.0, -4.0], [-12.0, -4.0]])
         >>> import matplotlib.pyplot as plt; plt.close(figure)
     """
-    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+    # imported here: the claims use this module without figures, and without NumPy in the browser
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ..engine.numeric import per_example_gradients
 
     grads = per_example_gradients(linear_regression(1))(point, x, y)
     mean = grads.mean(axis=0)

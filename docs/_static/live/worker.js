@@ -1,0 +1,38 @@
+// The in-browser engine: Pyodide with SymPy, mpmath and the project's own wheel, all served
+// by the site. Runs in a module Web Worker, so a long check never freezes the page; the page
+// enforces the time budget by terminating this worker and starting a new one.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const base = new URL("./", import.meta.url);
+
+async function start() {
+  const started = performance.now();
+  const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  const manifest = await (await fetch(new URL("wheels/manifest.json", base))).json();
+  for (const name of manifest.wheels) {
+    const response = await fetch(new URL(`wheels/${name}`, base));
+    if (!response.ok) throw new Error(`could not load ${name}: HTTP ${response.status}`);
+    pyodide.unpackArchive(await response.arrayBuffer(), "wheel");
+  }
+  pyodide.pyimport("gradavg.checks.live");  // imports SymPy once, before the first check
+  return { pyodide, seconds: (performance.now() - started) / 1000 };
+}
+
+const engine = start();
+
+self.onmessage = async ({ data }) => {
+  try {
+    const { pyodide, seconds } = await engine;
+    if (data.kind === "ping") {
+      self.postMessage({ ready: true, startup: seconds });
+      return;
+    }
+    const run = pyodide.pyimport("gradavg.checks.live");
+    const answer = data.kind === "claim"
+      ? run.rerun_claim_json(data.module, data.claim)
+      : run.check_text_json(data.loss, data.params, data.data, data.n, data.cost || undefined);  // undefined is None, null is not
+    self.postMessage({ id: data.id, result: JSON.parse(answer), startup: seconds });
+  } catch (error) {
+    self.postMessage({ id: data.id, error: String(error && error.message ? error.message : error) });
+  }
+};
