@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -10,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from gradavg.site.live import imported_names
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "gradavg"
@@ -23,25 +24,6 @@ def layer_of(module: str) -> int:
     return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else len(LAYERS)
 
 
-def imported_modules(path: Path, module: str) -> list[str]:
-    """Every gradavg module that the source at ``path`` (the module named ``module``) imports, relative imports resolved."""
-    package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module
-            found.append(target)
-            # "from . import x" and "from .pkg import module" name modules too
-            found += [f"{target}.{alias.name}" for alias in node.names]
-    return [name for name in found if name == "gradavg" or name.startswith("gradavg.")]
-
-
 def upward_imports(root: Path) -> list[str]:
     """``module -> imported`` for every import that points to a higher layer."""
     problems = []
@@ -49,7 +31,9 @@ def upward_imports(root: Path) -> list[str]:
         relative = path.relative_to(root.parent).with_suffix("")
         module = ".".join(relative.parts[:-1] if relative.name == "__init__" else relative.parts)
         own = layer_of(module)
-        for target in imported_modules(path, module):
+        for target in imported_names(path, module):
+            if target.partition(".")[0] != "gradavg":
+                continue
             if layer_of(target) > own:
                 problems.append(f"{module} -> {target}")
     return problems
