@@ -4,8 +4,6 @@ import os
 import sys
 from pathlib import Path
 
-from gradavg.site.sphinxext import library_fingerprint
-
 ROOT = Path(__file__).resolve().parent
 STATIC_ASSETS = ROOT / "_build" / "static"
 for asset in ("mathjax/tex-chtml.js", "live/pyodide/pyodide.mjs", "live/wheels/manifest.json"):
@@ -48,11 +46,12 @@ nitpick_ignore_regex = [(r"py:class", r"(sympy|numpy|matplotlib|fractions)(\..*)
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_update_mathjax = False
 
-# Execution: cached, strict, and keyed on the library so no page is ever stale.
+# Execution: cached, strict, and no page is ever stale.
 nb_execution_mode = "cache"
-# One cache per interpreter (outputs may differ between Python versions), then per library fingerprint.
-PYTHON_TAG = "py{}.{}".format(*sys.version_info[:2])
-nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / PYTHON_TAG / library_fingerprint(ROOT))
+# One cache per interpreter (outputs may differ between Python versions). Pages are keyed on their code
+# and on the library files they depend on (gradavg.site.sphinxext), so a library edit re-executes
+# exactly the pages that can see it.
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / "py{}.{}".format(*sys.version_info[:2]))
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 600

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gradavg.site.live import imported_names
+from gradavg.site.imports import imported_names
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "gradavg"

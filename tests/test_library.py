@@ -65,6 +65,6 @@ def test_show_reports_both_verdicts():
 @pytest.mark.parametrize("holds, control_holds", [(False, False), (True, True)])
 def test_show_raises_when_a_claim_fails_or_its_control_passes(monkeypatch, holds, control_holds):
     fake = Claim("fake.claim", "s", lambda: Verdict(holds, "m"), "c", lambda: Verdict(control_holds, "m"))
-    monkeypatch.setattr("gradavg.site.display.get", lambda claim_id: fake)
+    monkeypatch.setattr("gradavg.site.display.get", lambda claim_id, module=None: fake)
     with pytest.raises(ClaimFailure, match="fake.claim"):
         show("fake.claim")

@@ -4,8 +4,9 @@ import json
 import subprocess
 import sys
 
-from gradavg.engine.claims import ledger
-from gradavg.site.live import BROWSER_PACKAGES, claim_module, live_html, third_party_needs
+from gradavg.engine.claims import claim_module, ledger
+from gradavg.site.imports import third_party_needs
+from gradavg.site.live import BROWSER_PACKAGES, live_html
 
 # Run in a fresh interpreter where the packages the in-browser engine lacks cannot be imported.
 CHILD = """

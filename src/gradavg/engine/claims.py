@@ -32,8 +32,19 @@ def format_seconds(seconds: float, places: int = 3, reproducible: bool | None = 
         'not shown in a reproducible build'
     """
     if reproducible is None:
-        reproducible = "SOURCE_DATE_EPOCH" in os.environ
+        reproducible = reproducible_build()
     return "not shown in a reproducible build" if reproducible else f"{seconds:.{places}f} s"
+
+
+def reproducible_build() -> bool:
+    """True when ``SOURCE_DATE_EPOCH`` is set: the build must give the same bytes every time, so no timings.
+
+    Example:
+        >>> import os
+        >>> reproducible_build() == ("SOURCE_DATE_EPOCH" in os.environ)
+        True
+    """
+    return "SOURCE_DATE_EPOCH" in os.environ
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,20 @@ def ledger() -> list[Claim]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{module.name}")
     return sorted(_REGISTRY.values(), key=lambda c: c.id)
+
+
+def claim_module(claim_id: str) -> str:
+    """The module that defines a claim: its id's family, as a module name under ``gradavg.derivations``.
+
+    A claim ``family.name`` lives in ``derivations/family.py`` (``-`` in the family
+    is ``_`` in the module name); a test holds every claim to it, so a page or the
+    browser can import one claim without the whole ledger.
+
+    Example:
+        >>> claim_module("mean-or-sum.same-minimisers")
+        'gradavg.derivations.mean_or_sum'
+    """
+    return "gradavg.derivations." + claim_id.partition(".")[0].replace("-", "_")
 
 
 def get(claim_id: str, module: str | None = None) -> Claim:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 
-from ..engine.claims import Result, format_seconds, get
+from ..engine.claims import Result, claim_module, format_seconds, get, reproducible_build
 from .live import live_html
 
 
@@ -26,13 +27,24 @@ class ClaimReport:
                 f"control ({r.claim.control}): {'rejected' if r.control_rejected else 'NOT rejected'}; "
                 f"{r.control_verdict.summary()}")
 
+    def verdict_row(self) -> dict:
+        """What the proof ledger page shows for this claim, collected from the page by the build.
+
+        Seconds are ``None`` in a reproducible build, which shows no timings.
+        """
+        r, timed = self.result, not reproducible_build()
+        return {"id": r.claim.id, "holds": r.verdict.holds, "method": r.verdict.method,
+                "seconds": round(r.verdict.seconds, 4) if timed else None,
+                "control_rejected": r.control_rejected}
+
     def _repr_html_(self) -> str:
         r = self.result
         verdict, control = r.verdict, r.control_verdict
         status = "holds" if verdict.holds else "FAILS"
         rejected = "rejected" if r.control_rejected else "NOT rejected"
         parts = [
-            f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}">',
+            f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}" '
+            f'data-verdict="{html.escape(json.dumps(self.verdict_row()))}">',
             f"<p><strong>Claim <code>{html.escape(r.claim.id)}</code>: {status}.</strong> "
             f"Method: {html.escape(verdict.method)}. Time: {format_seconds(verdict.seconds)}.</p>",
             f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {rejected}. "
@@ -67,7 +79,7 @@ def show(claim_id: str) -> ClaimReport:
         >>> show("linearity.general-n").result.ok
         True
     """
-    report = ClaimReport(get(claim_id).run())
+    report = ClaimReport(get(claim_id, module=claim_module(claim_id)).run())  # one claim module, not the ledger
     if not report.result.ok:
         raise ClaimFailure(repr(report))
     return report

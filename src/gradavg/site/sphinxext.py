@@ -1,13 +1,19 @@
-"""Sphinx extension: the build rules that tie pages to the ledger.
+"""Sphinx extension: the build rules that tie pages to the library and to the ledger.
 
-- The execution cache is keyed on a fingerprint of the library (``src/``) and
-  the claims (``derivations/``): conf.py puts the cache in a folder named by
-  :func:`library_fingerprint`, so a change there re-executes every page.
+- A page re-executes exactly when a library file it depends on changes
+  (:mod:`gradavg.site.dependencies`): each page's dependency key goes into its
+  notebook metadata, where the execution cache sees it, and a page whose key
+  changed is re-read. A prose edit re-executes nothing.
 - Every numbered statement must name a known claim as its ``:label:``, and
   every claim must be used by some page; otherwise the build warns (and the
   strict build fails), naming the page and line.
+- Each claim runs once per build, on the page that shows it: the build
+  collects the verdicts from the pages' executed output (cached or not), and
+  the ``gradavg-ledger`` directive turns them into the proof ledger's table; a
+  claim whose verdict no page produced fails the build.
 - Parallel reading (``-j``) works: the execution cache's database is created
-  before the readers fork, and sphinx-proof's domain (whose data lives in
+  before the readers fork, the collected keys and verdicts are merged from
+  the readers, and sphinx-proof's domain (whose data lives in
   ``env.proof_list``, merged by sphinx-proof itself) gets the domain-data
   merge that Sphinx asks every domain for. A page whose cell fails names the
   page and carries the cell's traceback in the error itself, since a parallel
@@ -17,25 +23,29 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
+import html
+import json
+import re
 from pathlib import Path
 
+from docutils import nodes
 from myst_nb.core.execute.base import ExecutionError
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
-from ..engine.claims import ledger
-from ..checks.pages import statements
+from ..checks.pages import pages_by_claim, statements
+from ..engine.claims import format_seconds, ledger
+from .dependencies import dependency_key
+from .ledger_view import ledger_totals
 
 logger = logging.getLogger(__name__)
 
 #: folders whose contents the executed pages depend on, besides the pages
 LIBRARY_FOLDERS = ("src", "derivations")
-#: how many execution caches (one per library fingerprint) to keep
-CACHES_KEPT = 3
 
 
 def library_fingerprint(root: Path) -> str:
-    """A short hash of every file under ``src/`` and ``derivations/`` (paths and bytes).
+    """A short hash of every file under ``src/`` and ``derivations/`` (paths and bytes): the statement check reruns when it changes.
 
     Example:
         >>> import tempfile
@@ -56,19 +66,6 @@ def library_fingerprint(root: Path) -> str:
             if path.is_file() and not any(part == "__pycache__" or part.endswith(".egg-info") for part in path.parts):
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
-
-
-def _prune_caches(app) -> None:
-    """Remove all but the newest few library-keyed execution caches."""
-    current = Path(app.config.nb_execution_cache_path)
-    siblings = sorted((p for p in current.parent.glob("*") if p.is_dir() and p != current and _is_fingerprint(p.name)),
-                      key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in siblings[CACHES_KEPT - 1 :]:
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _is_fingerprint(name: str) -> bool:
-    return len(name) == 16 and all(c in "0123456789abcdef" for c in name)
 
 
 def _check_statements(app) -> None:
@@ -104,6 +101,165 @@ def _check_statements(app) -> None:
     if not problems:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(key)
+
+
+# --- precise invalidation ---------------------------------------------------------------------------------
+
+def _keys(env) -> dict[str, str | None]:
+    if not hasattr(env, "gradavg_dependency_keys"):
+        env.gradavg_dependency_keys = {}
+    return env.gradavg_dependency_keys
+
+
+def _note_dependencies(app, docname, source) -> None:
+    """Record the page's dependency key and put it in its notebook metadata, which the execution cache hashes."""
+    key = dependency_key(source[0])
+    _keys(app.env)[docname] = key
+    if key and source[0].startswith("---\n") and "\nkernelspec:\n" in source[0]:
+        source[0] = source[0].replace("\nkernelspec:\n", f"\nkernelspec:\n  gradavg_dependencies: {key}\n", 1)
+
+
+def _pages_with_changed_dependencies(app, env, added, changed, removed) -> list[str]:
+    """Pages whose sources did not change but whose library files did: read (and so execute) them again."""
+    stale = []
+    for docname, key in _keys(env).items():
+        if docname in changed or docname in removed or docname not in env.found_docs:
+            continue
+        if dependency_key(Path(env.doc2path(docname)).read_text(encoding="utf-8")) != key:
+            stale.append(docname)
+    return stale
+
+
+# --- one run of each claim: verdicts collected from the pages -----------------------------------------------
+
+_VERDICT = re.compile(r'data-verdict="([^"]*)"')
+
+
+def _verdicts(env) -> dict[str, dict[str, dict]]:
+    if not hasattr(env, "gradavg_verdicts"):
+        env.gradavg_verdicts = {}
+    return env.gradavg_verdicts
+
+
+def _collect_verdicts(app, doctree) -> None:
+    """Keep the verdicts a page's executed cells showed (``data-verdict`` on each claim's report)."""
+    found = {}
+    for node in doctree.findall(nodes.raw):
+        if node.get("format") == "html":
+            for match in _VERDICT.finditer(node.astext()):
+                row = json.loads(html.unescape(match.group(1)))
+                found.setdefault(row["id"], row)
+    if found:
+        _verdicts(app.env)[app.env.docname] = found
+
+
+def _purge(app, env, docname) -> None:
+    _verdicts(env).pop(docname, None)
+    _keys(env).pop(docname, None)
+    getattr(env, "gradavg_ledger_pages", set()).discard(docname)
+
+
+def _merge(app, env, docnames, other) -> None:
+    for docname in docnames:
+        if docname in _verdicts(other):
+            _verdicts(env)[docname] = _verdicts(other)[docname]
+        if docname in _keys(other):
+            _keys(env)[docname] = _keys(other)[docname]
+    env.gradavg_ledger_pages = getattr(env, "gradavg_ledger_pages", set()) | getattr(other, "gradavg_ledger_pages", set())
+
+
+class ledger_table(nodes.General, nodes.Element):
+    """Where the proof ledger goes; filled in once every page has been read."""
+
+
+class LedgerDirective(SphinxDirective):
+    """``{gradavg-ledger}``: the totals and the table of every claim, from the verdicts the pages produced."""
+
+    def run(self):
+        if not hasattr(self.env, "gradavg_ledger_pages"):
+            self.env.gradavg_ledger_pages = set()
+        self.env.gradavg_ledger_pages.add(self.env.docname)
+        # a formula inside tells Sphinx the page has math, so its math support is loaded
+        return [ledger_table("", nodes.math("x", "x"))]
+
+
+def _write_ledger_pages_every_build(app, env) -> list[str]:
+    return sorted(getattr(env, "gradavg_ledger_pages", ()))
+
+
+def _with_math(text: str) -> list[nodes.Node]:
+    """Text with ``$...$`` formulas as math nodes."""
+    parts = re.split(r"\$([^$]+)\$", " ".join(str(text).split()))
+    return [nodes.math(part, part) if i % 2 else nodes.Text(part) for i, part in enumerate(parts) if part]
+
+
+def _fill_ledger(app, doctree, docname) -> None:
+    tables = list(doctree.findall(ledger_table))
+    if not tables:
+        return
+    shown = {}
+    for page in sorted(_verdicts(app.env)):
+        for claim_id, row in _verdicts(app.env)[page].items():
+            shown.setdefault(claim_id, row)
+    pages = pages_by_claim(Path(app.srcdir))
+    rows = []
+    for claim in ledger():
+        row = shown.get(claim.id)
+        if row is None:
+            logger.warning("claim %r: no page showed its verdict, so the ledger has none (show it under its "
+                           "statement with show(%r))", claim.id, claim.id, location=docname, type="gradavg",
+                           subtype="claim")
+            row = {"id": claim.id, "holds": False, "method": "not run by any page", "seconds": None,
+                   "control_rejected": False}
+        rows.append({**row, "statement": claim.statement, "control": claim.control,
+                     "pages": pages.get(claim.id, [])})
+    totals = ledger_totals([{**r, "seconds": r["seconds"] or 0.0} for r in rows])
+    seconds = format_seconds(totals["seconds"], 2, reproducible=any(r["seconds"] is None for r in rows))
+    summary = nodes.paragraph("", "", nodes.strong("", f"{totals['claims']} claims; {totals['holding']} hold; "
+                                                       f"{totals['controls_rejected']} negative controls rejected; "
+                                                       f"total check time {seconds}."))
+    for table in tables:
+        table.replace_self([summary, _table(app, docname, rows)])
+
+
+def _table(app, docname: str, rows: list[dict]) -> nodes.table:
+    widths = (46, 28, 12, 14)
+    group = nodes.tgroup(cols=len(widths))
+    group += [nodes.colspec(colwidth=w) for w in widths]
+    head = nodes.thead()
+    head += _row([[nodes.Text(h)] for h in ("Claim and negative control", "Method", "Status and seconds", "Used on")])
+    body = nodes.tbody()
+    for r in rows:
+        status = nodes.Text("holds") if r["holds"] else nodes.strong("", "FAILS")
+        control = nodes.Text("control rejected") if r["control_rejected"] else nodes.strong("", "control NOT rejected")
+        timing = format_seconds(r["seconds"]) if r["seconds"] is not None else format_seconds(0.0, reproducible=True)
+        links = []
+        for page in r["pages"]:
+            title = app.env.titles[page].astext() if page in app.env.titles else page
+            links += [nodes.reference("", title, internal=True, refuri=app.builder.get_relative_uri(docname, page)),
+                      nodes.Text(", ")]
+        claim = [nodes.paragraph("", "", nodes.literal("", r["id"]), nodes.Text(": "), *_with_math(r["statement"])),
+                 nodes.paragraph("", "", nodes.emphasis("", "Control:"), nodes.Text(" "),
+                                 *_with_math(r["control"]), nodes.Text("."))]
+        body += _row([claim, [nodes.Text(" ".join(r["method"].split()))],
+                      [status, nodes.Text("; "), control, nodes.Text(f"; {timing}")],
+                      links[:-1] or [nodes.strong("", "none")]])
+    group += [head, body]
+    table = nodes.table(classes=["gradavg-ledger"])
+    table += group
+    return table
+
+
+def _row(cells: list[list[nodes.Node]]) -> nodes.row:
+    row = nodes.row()
+    for content in cells:
+        entry = nodes.entry()
+        if content and isinstance(content[0], nodes.paragraph):
+            entry += content
+        else:
+            entry += nodes.paragraph("", "", *content)
+        row += entry
+    return row
 
 
 def _create_execution_cache(app) -> None:
@@ -155,7 +311,15 @@ def setup(app):
         ProofDomain.merge_domaindata = _merge_nothing
     cached_execution.ExecutionError = CellExecutionFailed
     app.connect("builder-inited", _create_execution_cache)
-    app.connect("builder-inited", _prune_caches)
+    app.connect("source-read", _note_dependencies)
+    app.connect("env-get-outdated", _pages_with_changed_dependencies)
+    app.connect("doctree-read", _collect_verdicts)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-updated", _write_ledger_pages_every_build)
+    app.connect("doctree-resolved", _fill_ledger)
+    app.add_node(ledger_table)
+    app.add_directive("gradavg-ledger", LedgerDirective)
     app.connect("builder-inited", _check_statements)
     app.connect("html-page-context", _citations_as_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
