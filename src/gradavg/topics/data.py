@@ -21,7 +21,7 @@ def anscombe_i() -> tuple[np.ndarray, np.ndarray]:
     return ANSCOMBE_I_X.copy(), ANSCOMBE_I_Y.copy()
 
 
-#: the rest of Anscombe's quartet (same source): sets II and III share set I's x values
+#: the rest of Anscombe's quartet (same source); sets II and III share set I's x values
 ANSCOMBE_II_Y = np.array([9.14, 8.14, 8.74, 8.77, 9.26, 8.10, 6.13, 3.10, 9.13, 7.26, 4.74])
 ANSCOMBE_III_Y = np.array([7.46, 6.77, 12.74, 7.11, 7.81, 8.84, 6.08, 5.39, 8.15, 6.42, 5.73])
 ANSCOMBE_IV_X = np.array([8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 19.0, 8.0, 8.0, 8.0])

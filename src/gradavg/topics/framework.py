@@ -43,7 +43,7 @@ from .data import anscombe_quartet, zen_of_python
 
 #: how many CPU devices the data-parallel checks run on
 DEVICES = 4
-#: the XLA option that splits the host CPU into :data:`DEVICES` devices; it must be set before JAX is imported
+#: the XLA option that splits the host CPU into DEVICES devices; it must be set before JAX is imported
 DEVICE_FLAG = f"--xla_force_host_platform_device_count={DEVICES}"
 #: what a verdict says when JAX is not installed
 NEEDS_JAX = "needs JAX: pip install 'gradavg[jax]'"
@@ -263,7 +263,7 @@ def example_weights(sizes: Sequence[int], scheme: Callable) -> list[Fraction]:
     return [c for group, c in zip(split(sizes), scheme(sizes)) for _ in group]
 
 
-#: what a check compares with: the exact full-batch gradient, or it plus the exact mean-of-means gap (either sign)
+#: what a check compares with, the exact full-batch gradient or it plus the exact mean-of-means gap (either sign)
 TARGETS = {
     "full": "the full-batch gradient",
     "mean-of-means": "the full-batch gradient plus the exact mean-of-means gap",
@@ -311,7 +311,7 @@ def running_mean_magnitude(means: Sequence[Sequence[Fraction]]) -> list[Fraction
 
 #: hidden units of the ReLU network
 HIDDEN = 4
-#: the point the network is differentiated at: input weights, biases, output weights, output bias (dyadic: exact in float64)
+#: the point the network is differentiated at, input weights, biases, output weights and output bias (dyadic, so exact in float64)
 MLP_POINT = {
     "w": [Fraction(1, 2), Fraction(-1, 4), Fraction(3, 8), Fraction(-5, 8)],
     "b": [Fraction(-13, 4), Fraction(4), Fraction(-1, 2), Fraction(7)],
@@ -320,7 +320,7 @@ MLP_POINT = {
 }
 #: the parameters' names, in the order of the flat parameter vector
 MLP_NAMES = [f"{group}_{k + 1}" for group in ("w", "b", "v") for k in range(HIDDEN)] + ["c"]
-#: rounded operations on the longest path of one example's gradient: HIDDEN + 4 to form the
+#: rounded operations on the longest path of one example's gradient, HIDDEN + 4 to form the
 #: residual (product and sum in the pre-activation, a product per hidden unit, HIDDEN additions,
 #: the subtraction of y), 2 inside the activation that multiplies it, 2 chain-rule products
 MLP_DEPTH = HIDDEN + 8
@@ -470,7 +470,7 @@ def check_per_example(control: bool = False) -> Verdict:
 
 # --- data parallelism with shard_map ----------------------------------------------
 
-#: equal shards: one of Anscombe's four sets per device
+#: equal shards, one of Anscombe's four sets per device
 EQUAL_SHARDS = (11, 11, 11, 11)
 #: uneven shards of the same 44 examples (consecutive)
 UNEVEN_SHARDS = (5, 8, 13, 18)
@@ -562,13 +562,13 @@ def check_data_parallel(sizes: Sequence[int], scheme: str, expect: str) -> Verdi
 
 # --- accumulation with optax.MultiSteps, token-level cross-entropy ----------------
 
-#: the vocabulary of the bigram model: character classes
+#: the vocabulary of the bigram model, character classes
 CLASSES = ("vowel", "consonant", "space", "other")
-#: the bigram model's point: unnormalised conditional weights theta[a, b] > 0 (dyadic)
+#: the bigram model's point, unnormalised conditional weights theta[a, b] > 0 (dyadic)
 TOKEN_POINT = [[Fraction(1 + (3 * a + 5 * b) % 7, 4) for b in range(len(CLASSES))] for a in range(len(CLASSES))]
 #: sequences (aphorisms) per micro-batch; the last micro-batch is shorter and padded
 SEQUENCES_PER_MICRO_BATCH = 5
-#: the learning rate of the SGD step (a power of 2: scaling by it is exact)
+#: the learning rate of the SGD step (a power of 2, so scaling by it is exact)
 LEARNING_RATE = 0.5
 #: parameter names of the bigram model, row-major
 TOKEN_NAMES = [f"theta[{a},{b}]" for a in CLASSES for b in CLASSES]
@@ -643,7 +643,7 @@ def token_losses(theta, previous, following, np_module=np):
     return -np_module.log(theta[previous, following]) + np_module.log(theta[previous].sum(axis=-1))
 
 
-#: the normalisations of a micro-batch's token loss that :func:`multisteps_update` knows
+#: the normalisations of a micro-batch's token loss that multisteps_update knows
 NORMALISATIONS = ("micro-batch", "global")
 
 
@@ -823,20 +823,30 @@ def jax_token_loss(micro_batch: int | None = None) -> tuple[Callable[[list[int]]
         ('ArrayImpl', 61)
     """
     modules = jax_modules()
-    jnp = modules.jnp
+    jax, jnp = modules.jax, modules.jnp
     sequences = token_sequences()
-    theta = jnp.asarray(token_point())
+    width = max(len(s) for s in sequences) - 1
+    previous, following, real = (np.zeros((len(sequences), width), dtype=int) for _ in range(3))
+    for i, sequence in enumerate(sequences):
+        previous[i, : len(sequence) - 1], following[i, : len(sequence) - 1] = sequence[:-1], sequence[1:]
+        real[i, : len(sequence) - 1] = 1
+    losses = token_losses(jnp.asarray(token_point()), previous, following, jnp) * real
 
-    def mean_loss(indices):
-        previous = np.concatenate([sequences[i][:-1] for i in indices])
-        following = np.concatenate([sequences[i][1:] for i in indices])
-        return jnp.mean(token_losses(theta, previous, following, jnp))
+    # one compiled function of a 0/1 selection of sequences: the same shapes whatever the indices
+    @jax.jit
+    def mean_loss(selected):
+        return jnp.sum(selected[:, None] * losses) / jnp.sum(selected[:, None] * real)
+
+    def select(indices):
+        selected = np.zeros(len(sequences))
+        selected[list(indices)] = 1.0
+        return selected
 
     def loss(indices):
         if micro_batch is None:
-            return mean_loss(indices)
+            return mean_loss(select(indices))
         parts = [indices[k : k + micro_batch] for k in range(0, len(indices), micro_batch)]
-        return jnp.mean(jnp.stack([mean_loss(part) for part in parts]))
+        return sum(mean_loss(select(part)) for part in parts) / len(parts)
 
     return loss, lambda indices: sum(len(sequences[i]) - 1 for i in indices)
 
@@ -868,5 +878,5 @@ def error_figure(rows: Sequence[tuple[str, float, float]]):
              xlabel="largest |JAX - exact| / rounding bound, over the parameters")
     axes.invert_yaxis()
     axes.grid(True, axis="x", alpha=0.3)
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
     return figure
