@@ -435,9 +435,13 @@ def full_batch_gradients(control: bool = False) -> dict:
         mse = jnp.mean(mlp_loss(t, x, y, jnp))
         return jnp.sqrt(mse) if control else mse
 
-    per_example = jax.vmap(jax.grad(lambda t, xi, yi: mlp_loss(t, xi, yi, jnp)), in_axes=(None, 0, 0))(theta, x, y)
-    return {"grad": np.asarray(jax.grad(cost)(theta, x, y)), "vmap_mean": np.asarray(jnp.mean(per_example, axis=0)),
-            "per_example": np.asarray(per_example)}
+    @jax.jit
+    def gradients(theta, x, y):
+        per_example = jax.vmap(jax.grad(lambda t, xi, yi: mlp_loss(t, xi, yi, jnp)), in_axes=(None, 0, 0))(theta, x, y)
+        return jax.grad(cost)(theta, x, y), jnp.mean(per_example, axis=0), per_example
+
+    grad, vmap_mean, per_example = gradients(theta, x, y)
+    return {"grad": np.asarray(grad), "vmap_mean": np.asarray(vmap_mean), "per_example": np.asarray(per_example)}
 
 
 @needs_jax
@@ -678,10 +682,10 @@ def multisteps_update(normalisation: str, per_micro_batch: int = SEQUENCES_PER_M
                                  use_grad_mean=normalisation == "micro-batch", accumulator_dtype=jnp.float64)
     theta = jnp.asarray(token_point())
     state = optimiser.init(theta)
-    grad = jax.jit(jax.grad(loss))
+    grad, step = jax.jit(jax.grad(loss)), jax.jit(optimiser.update)
     for micro in range(k):
         gradient = grad(theta, *(batches[name][micro] for name in ("previous", "next", "mask")))
-        update, state = optimiser.update(gradient, state, theta)
+        update, state = step(gradient, state, theta)
     return np.asarray(update)
 
 
@@ -775,11 +779,12 @@ def equal_micro_batch_update(sizes: Sequence[int]) -> np.ndarray:
     theta = jnp.asarray(mlp_point())
     state = optimiser.init(theta)
     grad = jax.jit(jax.grad(lambda t, x, y, m: jnp.sum(m * mlp_loss(t, x, y, jnp)) / jnp.sum(m)))
+    step = jax.jit(optimiser.update)
     for group in split(sizes):
         padded = np.zeros((3, width))
         padded[0, : len(group)], padded[1, : len(group)] = x[group.start:group.stop], y[group.start:group.stop]
         padded[2, : len(group)] = 1.0
-        update, state = optimiser.update(grad(theta, *padded), state, theta)
+        update, state = step(grad(theta, *padded), state, theta)
     return np.asarray(update)
 
 
