@@ -336,15 +336,16 @@ def mlp_point() -> np.ndarray:
     return np.array([float(value) for group in ("w", "b", "v", "c") for value in MLP_POINT[group]])
 
 
-def mlp_loss(theta, x, y, np_module=np):
+def mlp_loss(theta, x, y, np_module=None):
     """Squared error of ``sum_k v_k relu(w_k x + b_k) + c`` against ``y``, for one example or a vector of them.
 
-    ``np_module`` is ``numpy`` or ``jax.numpy``: the same code runs in both.
+    ``np_module`` is ``numpy`` (the default) or ``jax.numpy``: the same code runs in both.
 
     Example:
         >>> round(float(mlp_loss(mlp_point(), 10.0, 8.04)), 4)
         47.386
     """
+    np_module = np if np_module is None else np_module
     w, b, v, c = theta[:HIDDEN], theta[HIDDEN:2 * HIDDEN], theta[2 * HIDDEN:3 * HIDDEN], theta[3 * HIDDEN]
     hidden = np_module.maximum(np_module.asarray(x)[..., None] * w + b, 0.0)
     return (hidden @ v + c - y) ** 2
@@ -637,13 +638,16 @@ def token_point() -> np.ndarray:
     return np.array([[float(value) for value in row] for row in TOKEN_POINT])
 
 
-def token_losses(theta, previous, following, np_module=np):
+def token_losses(theta, previous, following, np_module=None):
     """Cross-entropy of each next token: ``-log theta[a, b] + log sum_j theta[a, j]``.
+
+    ``np_module`` is ``numpy`` (the default) or ``jax.numpy``.
 
     Example:
         >>> float(token_losses(np.ones((4, 4)), np.array([0]), np.array([1]))[0]) == float(np.log(4))
         True
     """
+    np_module = np if np_module is None else np_module
     return -np_module.log(theta[previous, following]) + np_module.log(theta[previous].sum(axis=-1))
 
 
