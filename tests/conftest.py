@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from gradavg.topics.framework import use_host_devices
+
+# JAX reads XLA_FLAGS once, when it is first imported: ask for the host CPU devices before any test can import it
+use_host_devices()
+
 ROOT = Path(__file__).resolve().parents[1]
 STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
 CHROMIUM = "/usr/bin/chromium"
