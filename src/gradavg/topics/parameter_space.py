@@ -194,3 +194,101 @@ def mistaken_and_right(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
                "full_w": float(full[0]), "full_b": float(full[1]), "gradient_gap": float(np.abs(mean - full).max()),
                "scattered_w": float(spread[0]), "scattered_b": float(spread[1])}
     return figure, numbers
+
+
+# --- Averaging gradients is not averaging directions ----------------------------------------------------------
+
+def example_gradients_exact(theta) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Every example's gradient ``2 r_i (z_i, 1)`` at ``theta`` (exact), ``r_i = w z_i + b - y_i``, for Anscombe's set I.
+
+    Example:
+        >>> example_gradients_exact((0, sp.Rational(13, 2)))[0]
+        (-77*sqrt(10)/250, -77/25)
+    """
+    z, y = anscombe_exact()
+    w, b = theta
+    return [(sp.expand(2 * (w * zi + b - yi) * zi), sp.expand(2 * (w * zi + b - yi))) for zi, yi in zip(z, y)]
+
+
+def unit_directions(vectors) -> list[tuple[sp.Expr, sp.Expr]]:
+    """Each vector divided by its length (exact; a zero vector has no direction and raises ``ZeroDivisionError``).
+
+    Example:
+        >>> unit_directions([(3, 4)])
+        [(3/5, 4/5)]
+    """
+    units = []
+    for u, v in vectors:
+        length = sp.sqrt(sp.expand(u * u + v * v))
+        if length == 0:
+            raise ZeroDivisionError("a zero gradient has no direction")
+        units.append((u / length, v / length))
+    return units
+
+
+def cost_minimum_exact() -> tuple[sp.Expr, sp.Expr]:
+    """The least-squares line's ``(w*, b*)`` for the standardised set: ``w* = mean(z y) / mean(z^2)``, ``b* = mean(y)``.
+
+    Example:
+        >>> cost_minimum_exact()
+        (5501*sqrt(10)/11000, 8251/1100)
+    """
+    z, y = anscombe_exact()
+    n = len(z)
+    zy = sp.Add(*[zi * yi for zi, yi in zip(z, y)]) / n
+    zz = sp.Add(*[zi * zi for zi in z]) / n
+    return sp.radsimp(zy / zz), sp.Add(*y) / n
+
+
+def directions_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
+    """Each example's zero-loss line, minus its gradient at ``point``, their mean, and the mean of unit directions.
+
+    Returns:
+        ``(figure, numbers)``: the angles, in degrees, between minus the cost's
+        gradient and minus the mean of the gradients (``angle_mean``, rounding
+        only) and the mean of the unit directions (``angle_units``), and how many
+        examples' zero-loss lines cross the plotted rectangle (``lines_shown``).
+
+    Example:
+        >>> z, y = anscombe_standardised()
+        >>> figure, numbers = directions_figure(z, y, (0.0, 6.5), (-2, 4), (4, 10))
+        >>> numbers["angle_mean"] < 1e-9 < 1 < numbers["angle_units"]
+        True
+        >>> import matplotlib.pyplot as plt; plt.close(figure)
+    """
+    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+
+    grads = per_example_gradients(linear_regression(1))(point, z, y)
+    mean, full = grads.mean(axis=0), least_squares_gradient(point, z, y)
+    units = (grads / np.linalg.norm(grads, axis=1, keepdims=True)).mean(axis=0)
+
+    def angle(u, v):  # from the cross and dot products: accurate near 0, where arccos is not
+        return float(np.degrees(abs(np.arctan2(u[0] * v[1] - u[1] * v[0], u @ v))))
+
+    w_grid, b_grid = _grid(w_range, b_range)
+    cost = ((w_grid[..., None] * z + b_grid[..., None] - y) ** 2).mean(axis=-1)
+    figure, axes = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    axes.contour(w_grid, b_grid, cost, levels=np.geomspace(cost.min() + 0.3, cost.max(), 10), cmap="viridis",
+                 linewidths=0.7)
+    ws = np.linspace(*w_range, 2)
+    shown = 0
+    for zi, yi in zip(z, y):  # the line w z_i + b = y_i, where example i's loss is zero
+        bs = yi - ws * zi
+        axes.plot(ws, bs, color="tab:gray", lw=0.6, alpha=0.7)
+        shown += bool(np.any((bs >= b_range[0]) & (bs <= b_range[1])))
+    scale = 2.4 / np.linalg.norm(grads, axis=1).max()
+    for g in grads:
+        _arrow(axes, point, g, scale, color="tab:gray", lw=1.0)
+    _arrow(axes, point, mean, scale, color="tab:red", lw=3.0)
+    unit_scale = 1.6 / np.linalg.norm(units)  # drawn at a fixed length: only its direction matters
+    _arrow(axes, point, units, unit_scale, color="tab:blue", lw=2.0, linestyle="--")
+    axes.plot(*point, "o", color="black", ms=5)
+    axes.set(xlim=w_range, ylim=b_range, xlabel="slope $w$", ylabel="intercept $b$",
+             title="Minus each gradient points at its own zero-loss line")
+    axes.set_aspect("equal")
+    axes.plot([], [], color="tab:gray", lw=0.6, label="zero-loss line of one example")
+    axes.plot([], [], color="tab:gray", label="minus one example's gradient")
+    axes.plot([], [], color="tab:red", lw=3, label=r"minus their mean $= -\nabla C$")
+    axes.plot([], [], color="tab:blue", ls="--", lw=2, label="minus the mean of unit directions")
+    axes.legend(loc="lower left", fontsize=7)
+    return figure, {"angle_mean": angle(-mean, -full), "angle_units": angle(-units, -full), "lines_shown": shown}
