@@ -1,0 +1,146 @@
+"""Why the mean and not the sum: the claims of the mean-or-sum page.
+
+Sum and mean differ by the factor N, so they have the same minimisers and a
+step on the sum is a step on the mean with N times the step size; scaling the
+step with the batch is exact only while every gradient is taken at one point;
+weight decay added to the sum is weaker by N; Adam does not see the factor at
+all when its epsilon is 0.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.exact import decide
+from gradavg.engine.sums import as_statistics
+from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap, sgd_updates
+
+N = sp.Symbol("N", integer=True, positive=True)
+i = sp.Symbol("i", integer=True, positive=True)
+x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
+w, b, eta, lam = sp.symbols("w b eta lambda", real=True)
+PARAMS = (w, b)
+WITNESS_N = 3  # a concrete N at which a witness is evaluated
+
+
+def _loss(example) -> sp.Expr:
+    return (w * x[example] + b - y[example]) ** 2
+
+
+def _symbolic_n(sum_side, mean_side) -> Verdict:
+    """Decide ``sum_side == mean_side`` for every N: each side a function of (the sum's closed form, the mean gradient).
+
+    The sum is rewritten in sufficient statistics and differentiated as a
+    polynomial in (w, b); the mean's gradient averages per-example gradients.
+    Neither route differentiates inside a sum.
+    """
+    closed_sum, meaning = as_statistics(sp.Sum(_loss(i), (i, 1, N)))
+    sides = []
+    for p in PARAMS:
+        mean_gradient, more = as_statistics(sp.Sum(sp.diff(_loss(i), p), (i, 1, N)) / N)
+        meaning.update(more)
+        sides.append(sum_side(p, sp.diff(closed_sum, p)) - mean_side(p, mean_gradient))
+    concrete = [s.xreplace(meaning).subs(N, WITNESS_N).doit() for s in sides]
+    data = [v[e] for e in range(1, WITNESS_N + 1) for v in (x, y)]
+    return decide(lambda point: [sp.expand(c.xreplace(point)) for c in concrete], [w, b, eta, lam, *data],
+                  lambda: ([sp.expand(s) for s in sides], "both sides in sufficient statistics expand to the same "
+                                                          "polynomial, for every N"),
+                  fixed={N: WITNESS_N})
+
+
+register(
+    Claim(
+        id="mean-or-sum.same-steps",
+        statement=(
+            r"For every $N \ge 1$ and squared-error losses $L_i = (w x_i + b - y_i)^2$, with $S = \sum_i L_i$ and "
+            r"$C = S/N$: $\theta - \eta\,\nabla S(\theta) = \theta - (\eta N)\,\nabla C(\theta)$ for all $\theta$ "
+            r"and $\eta$; so $\nabla S = N\,\nabla C$, and $S$ and $C$ have the same stationary points."
+        ),
+        check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * N * g),
+        control="the same step size eta on the sum and on the mean",
+        control_check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * g),
+    )
+)
+
+register(
+    Claim(
+        id="mean-or-sum.weight-decay",
+        statement=(
+            r"For every $N \ge 1$ and squared-error losses as above: "
+            r"$\nabla\bigl(S + \tfrac{\lambda}{2}\lVert\theta\rVert^2\bigr) = "
+            r"N\,\nabla\bigl(C + \tfrac{\lambda/N}{2}\lVert\theta\rVert^2\bigr)$: "
+            r"weight decay $\lambda$ on the sum is weight decay $\lambda/N$ on the mean."
+        ),
+        check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam / N * p)),
+        control="the same strength lambda on the sum as on the mean",
+        control_check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam * p)),
+    )
+)
+
+# --- the linear scaling rule -----------------------------------------------------------------------------------
+
+K_BATCHES, PER_BATCH = 3, 2
+
+
+def _linear_scaling(orders) -> Verdict:
+    """k steps of eta on k batch means minus one step of k*eta on the union, minus the closed form: 0 in QQ[...]."""
+    batches = batch_mean_losses(K_BATCHES, PER_BATCH, PARAMS)
+    gap = scaling_gap(batches, PARAMS, eta, orders)
+    symbols = sorted(set().union(*(g.free_symbols for g in gap)) | {eta, *PARAMS}, key=str)
+    ring, *_ = sp.ring(symbols, sp.QQ)
+    reduced = [ring(g).as_expr() for g in gap]
+    return decide(lambda at: [r.xreplace(at) for r in reduced], symbols,
+                  lambda: (reduced, "k steps minus one step of k*eta minus the closed form is 0 in the polynomial "
+                                    "ring over QQ"))
+
+
+register(
+    Claim(
+        id="mean-or-sum.linear-scaling",
+        statement=(
+            r"For $k = 3$ equal batches of free quadratic losses with batch costs $C_j$ (Hessians $H_j$, gradients "
+            r"$g_j$ at $\theta$): $k$ steps $\theta_j = \theta_{j-1} - \eta\nabla C_j(\theta_{j-1})$ end at "
+            r"$\theta - k\eta\,\nabla C_{\cup}(\theta) + \eta^2\sum_{j<l} H_l g_j - \eta^3 H_3 H_2 g_1$, "
+            r"where $C_\cup$ is the union's mean cost: one step of $k\eta$ plus a Hessian term."
+        ),
+        check=lambda: _linear_scaling((2, 3)),
+        control="the linear scaling rule taken as exact: k steps of eta land where one step of k*eta does",
+        control_check=lambda: _linear_scaling(()),
+    )
+)
+
+# --- adaptive optimizers ---------------------------------------------------------------------------------------
+
+STEPS = 3
+G = sp.symbols(f"g1:{STEPS + 1}", real=True)
+c, eps = sp.symbols("c epsilon", positive=True)
+BETA1, BETA2, RATE = sp.Rational(9, 10), sp.Rational(999, 1000), sp.Rational(1, 1000)
+
+
+def _scale_invariant(updates, eps_scaled) -> Verdict:
+    """Updates for the loss multiplied by c against the updates for the loss with epsilon replaced by ``eps_scaled``."""
+    scaled = updates([c * g for g in G], RATE, BETA1, BETA2, eps)
+    original = updates(list(G), RATE, BETA1, BETA2, eps_scaled)
+    differences = [s - o for s, o in zip(scaled, original)]
+    # random points for the gradients; c and epsilon stay positive, as the statement requires
+    return decide(lambda at: [sp.radsimp(d.xreplace(at)) for d in differences], list(G),
+                  lambda: ([sp.simplify(sp.together(d)) for d in differences],
+                           f"the {STEPS} updates' differences cancel to 0 for every c > 0 and epsilon > 0"),
+                  fixed={c: sp.Rational(7, 4), eps: sp.Rational(1, 10)})
+
+
+register(
+    Claim(
+        id="mean-or-sum.adaptive",
+        statement=(
+            r"For Adam with $\beta_1 = 0.9$, $\beta_2 = 0.999$ and any $\varepsilon \ge 0$, over three steps with "
+            r"gradients $g_1, g_2, g_3$: the updates for the loss multiplied by $c > 0$ equal the updates for the "
+            r"original loss with $\varepsilon/c$ in place of $\varepsilon$. With $\varepsilon = 0$, scaling the loss "
+            r"changes nothing."
+        ),
+        check=lambda: _scale_invariant(adam_updates, eps / c),
+        control="plain SGD, whose update for the loss multiplied by c is c times larger",
+        control_check=lambda: _scale_invariant(sgd_updates, eps / c),
+    )
+)

@@ -1,0 +1,216 @@
+"""Why the mean and not the sum: step size, batch size, weight decay and the optimizer.
+
+The sum of the losses is ``N`` times their mean, so both have the same
+minimisers and gradients in the same direction; what changes is the size of a
+step. This module holds the page's science: the linear scaling rule's exact gap
+on quadratic losses (built on the same-point page's closed form), ridge
+regression under both conventions, and one Adam update written out exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+
+from .same_point import epoch_difference_coefficients, gradient_at, quadratic_losses
+
+
+def batch_mean_losses(k: int, per_batch: int, params: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """``k`` batch costs, each the mean of ``per_batch`` free quadratic losses (distinct coefficients).
+
+    Example:
+        >>> w = sp.Symbol("w")
+        >>> batch_mean_losses(1, 2, [w])
+        [A_1_11*w**2/4 + A_2_11*w**2/4 - b_1_1*w/2 - b_2_1*w/2]
+    """
+    losses = quadratic_losses(k * per_batch, params)
+    return [sp.expand(sp.Add(*losses[j * per_batch:(j + 1) * per_batch]) / per_batch) for j in range(k)]
+
+
+def scaling_gap(batches: Sequence[sp.Expr], params: Sequence[sp.Symbol], eta: sp.Symbol,
+                orders: Sequence[int] = ()) -> list[sp.Expr]:
+    """(``k`` steps of size ``eta``, one per batch) minus (one step of size ``k eta`` on the union) minus closed form.
+
+    The batches are equally large, so the union's mean gradient is the mean of
+    the batch means. The closed form is the same-point page's polynomial in
+    ``eta`` (:func:`gradavg.topics.same_point.epoch_difference_coefficients`)
+    over the batch costs' Hessians and gradients at the start, kept for the
+    powers in ``orders``; with every power kept the result is 0 for quadratic
+    batch costs.
+
+    Example:
+        >>> w, eta = sp.symbols("w eta")
+        >>> batches = [w**2, 3 * w**2]
+        >>> scaling_gap(batches, [w], eta, orders=(2,))
+        [0]
+        >>> scaling_gap(batches, [w], eta)
+        [12*eta**2*w]
+    """
+    point = list(params)
+    for batch in batches:  # theta_j = theta_{j-1} - eta grad C_j(theta_{j-1})
+        point = [sp.expand(p - eta * g) for p, g in zip(point, gradient_at(batch, params, point))]
+    k = len(batches)
+    union = sp.Add(*batches) / k
+    big_step = [p - k * eta * g for p, g in zip(params, gradient_at(union, params, params))]
+    hessians = [sp.hessian(batch, params) for batch in batches]
+    gradients = [sp.Matrix(gradient_at(batch, params, params)) for batch in batches]
+    closed = sp.zeros(len(params), 1)
+    for power, coefficient in epoch_difference_coefficients(hessians, gradients).items():
+        if power in orders:
+            closed += eta**power * coefficient
+    return [sp.expand(s - f - c) for s, f, c in zip(point, big_step, closed)]
+
+
+def scaling_gap_curve(x: np.ndarray, y: np.ndarray, k: int, step_sizes: np.ndarray) -> np.ndarray:
+    """``|k sequential batch steps - one step of k eta|`` for squared error of ``w x + b``, per step size ``eta``.
+
+    The data are cut into ``k`` equal consecutive batches; both runs start at
+    ``(0, 0)``. Least squares is quadratic, so the gap is the polynomial in
+    ``eta`` of :func:`scaling_gap` exactly.
+
+    Example:
+        >>> x, y = np.arange(4.0), np.array([1.0, 2.0, 2.0, 4.0])
+        >>> gaps = scaling_gap_curve(x, y, 2, np.array([0.0, 0.01]))
+        >>> float(gaps[0]), bool(gaps[1] > 0)
+        (0.0, True)
+    """
+    batches = np.array_split(np.arange(len(x)), k)
+
+    def gradient(theta, rows):
+        residual = theta[0] * x[rows] + theta[1] - y[rows]
+        return 2 * np.array([np.mean(residual * x[rows]), np.mean(residual)])
+
+    gaps = []
+    for eta in step_sizes:
+        theta = np.zeros(2)
+        for rows in batches:
+            theta = theta - eta * gradient(theta, rows)
+        big = -k * eta * gradient(np.zeros(2), np.arange(len(x)))
+        gaps.append(np.linalg.norm(theta - big))
+    return np.array(gaps)
+
+
+def scaling_figure(x: np.ndarray, y: np.ndarray, ks: Sequence[int], step_sizes: np.ndarray):
+    """The gap between ``k`` small steps and one step ``k eta``, against ``k eta``, one curve per ``k``.
+
+    Example:
+        >>> x, y = np.arange(6.0), np.arange(6.0) + 1
+        >>> figure = scaling_figure(x, y, [2, 3], np.linspace(0, 0.02, 5))
+        >>> len(figure.axes[0].lines)
+        2
+        >>> import matplotlib.pyplot as plt; plt.close(figure)
+    """
+    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+
+    figure, axes = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    for k in ks:
+        axes.plot(k * step_sizes, scaling_gap_curve(x, y, k, step_sizes), lw=1.6, label=f"k = {k} batches")
+    axes.set(xlabel=r"total step $k\eta$", ylabel=r"$\lVert\theta_{k\ \mathrm{steps}} - \theta_{\mathrm{one\ step}}\rVert$",
+             title=r"$k$ steps of $\eta$ against one step of $k\eta$")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    return figure
+
+
+def ridge_fit(x: np.ndarray, y: np.ndarray, strength: float, penalty_on: str) -> np.ndarray:
+    """Least squares of ``w x + b`` plus ``strength/2 * w^2``, the penalty added to the ``"sum"`` or the ``"mean"``.
+
+    Minimises ``sum_i (w x_i + b - y_i)^2 / 2 + strength/2 w^2`` (on the sum) or
+    the same with the mean of the squared errors; returns ``(w, b)``.
+
+    Example:
+        >>> x, y = np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0, 3.0])
+        >>> np.round(ridge_fit(x, y, 0.0, "sum"), 6).tolist()
+        [1.0, 0.0]
+        >>> bool(ridge_fit(x, y, 1.0, "sum")[0] > ridge_fit(x, y, 1.0, "mean")[0])
+        True
+    """
+    if penalty_on not in ("sum", "mean"):
+        raise ValueError(f"penalty_on is 'sum' or 'mean', got {penalty_on!r}")
+    design = np.column_stack([x, np.ones_like(x)])
+    scale = 1.0 if penalty_on == "sum" else 1.0 / len(x)
+    # the gradient of scale * sum_i r_i^2 / 2 + strength/2 w^2 is zero at the solution
+    normal = scale * design.T @ design + np.diag([strength, 0.0])
+    return np.linalg.solve(normal, scale * design.T @ y)
+
+
+def weight_decay_figure(x: np.ndarray, y: np.ndarray, strength: float, sizes: Sequence[int]):
+    """The fitted slope on the first ``n`` examples against ``n``, the penalty on the sum and on the mean.
+
+    Returns ``(figure, slopes)`` with ``slopes[convention]`` one value per size.
+
+    Example:
+        >>> x = np.linspace(0, 1, 40); y = 2 * x
+        >>> figure, slopes = weight_decay_figure(x, y, 1.0, [10, 40])
+        >>> bool(slopes["sum"][1] > slopes["sum"][0])
+        True
+        >>> import matplotlib.pyplot as plt; plt.close(figure)
+    """
+    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+
+    slopes = {c: np.array([ridge_fit(x[:n], y[:n], strength, c)[0] for n in sizes]) for c in ("sum", "mean")}
+    figure, axes = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+    axes.plot(sizes, slopes["mean"], "o-", ms=3, label=r"penalty added to the mean: strength $\lambda$")
+    axes.plot(sizes, slopes["sum"], "s-", ms=3, label=r"penalty added to the sum: strength $\lambda/N$")
+    axes.axhline(ridge_fit(x, y, 0.0, "sum")[0], color="gray", lw=0.8, ls="--", label="no penalty, all data")
+    axes.set(xlabel="examples $N$", ylabel="fitted slope $w$", title=rf"Same $\lambda = {strength:g}$, two conventions")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    return figure, slopes
+
+
+def adam_updates(gradients: Sequence[sp.Expr], eta, beta1, beta2, eps) -> list[sp.Expr]:
+    """The Adam updates ``eta * mhat_t / (sqrt(vhat_t) + eps)`` for a run of gradients of one parameter (exact).
+
+    With bias corrections ``mhat_t = m_t / (1 - beta1^t)``, ``vhat_t = v_t / (1 - beta2^t)``
+    and ``m_0 = v_0 = 0`` (Kingma and Ba, 2015). RMSProp is the case without the
+    first moment and without bias correction.
+
+    Example:
+        >>> g = sp.Symbol("g", positive=True)
+        >>> adam_updates([g], sp.Rational(1, 10), sp.Rational(9, 10), sp.Rational(999, 1000), 0)
+        [1/10]
+    """
+    m = v = sp.Integer(0)
+    updates = []
+    for t, g in enumerate(gradients, 1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        updates.append(eta * (m / (1 - beta1**t)) / (sp.sqrt(v / (1 - beta2**t)) + eps))
+    return updates
+
+
+def sgd_updates(gradients: Sequence[sp.Expr], eta, *unused) -> list[sp.Expr]:
+    """Plain SGD's updates ``eta * g_t``: the control for :func:`adam_updates`.
+
+    Example:
+        >>> sgd_updates([2, 3], sp.Rational(1, 2))
+        [1, 3/2]
+    """
+    return [eta * g for g in gradients]
+
+
+def largest_stable_steps(x: np.ndarray, y: np.ndarray, sizes: Sequence[int]) -> dict[str, np.ndarray]:
+    """The largest stable gradient-descent step size on the first ``n`` examples, for the mean and for the sum.
+
+    For squared error of ``w x + b`` the cost is quadratic, and gradient descent
+    converges exactly when the step is below ``2 / lambda_max`` of its Hessian.
+    The sum's Hessian is ``n`` times the mean's, so its limit is ``n`` times
+    smaller.
+
+    Example:
+        >>> x = np.linspace(-1, 1, 40); y = x
+        >>> steps = largest_stable_steps(x, y, [10, 40])
+        >>> bool(np.allclose(steps["sum"] * np.array([10, 40]), steps["mean"]))
+        True
+    """
+    out = {"mean": [], "sum": []}
+    for n in sizes:
+        design = np.column_stack([x[:n], np.ones(n)])
+        mean_hessian = 2 * design.T @ design / n
+        top = np.linalg.eigvalsh(mean_hessian)[-1]
+        out["mean"].append(2 / top)
+        out["sum"].append(2 / (n * top))
+    return {key: np.array(values) for key, values in out.items()}

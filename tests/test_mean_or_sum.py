@@ -1,0 +1,51 @@
+"""Why the mean and not the sum: the page's science, checked against independent computations."""
+
+import numpy as np
+import sympy as sp
+
+from gradavg.topics.accumulation import noisy_line
+from gradavg.topics.mean_or_sum import (adam_updates, batch_mean_losses, largest_stable_steps, ridge_fit,
+                                        scaling_gap, scaling_gap_curve, sgd_updates)
+
+
+def test_the_stable_step_limit_is_where_gradient_descent_stops_converging():
+    x, y = noisy_line(40)
+    limit = largest_stable_steps(x, y, [40])["mean"][0]
+    design = np.column_stack([x, np.ones_like(x)])
+
+    def final_distance(eta):
+        theta, best = np.zeros(2), np.linalg.lstsq(design, y, rcond=None)[0]
+        for _ in range(400):
+            theta = theta - eta * 2 * design.T @ (design @ theta - y) / len(x)
+        return np.linalg.norm(theta - best)
+
+    assert final_distance(0.95 * limit) < 1e-3 < final_distance(1.05 * limit)
+
+
+def test_ridge_on_the_sum_is_ridge_on_the_mean_with_strength_over_n():
+    x, y = noisy_line(30)
+    assert np.allclose(ridge_fit(x, y, 6.0, "sum"), ridge_fit(x, y, 6.0 / 30, "mean"))
+    assert not np.allclose(ridge_fit(x, y, 6.0, "sum"), ridge_fit(x, y, 6.0, "mean"))
+
+
+def test_the_numeric_scaling_gap_is_the_exact_polynomial():
+    x, y = np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 2.0, 2.0, 4.0])
+    w, b, eta = sp.symbols("w b eta")
+    batches = [sp.expand(sum((w * xi + b - yi) ** 2 for xi, yi in zip(x[j:j + 2], y[j:j + 2])) / 2) for j in (0, 2)]
+    gap = scaling_gap([sp.nsimplify(c) for c in batches], [w, b], eta)  # no closed form kept: the whole gap
+    at = {w: 0, b: 0, eta: sp.Rational(1, 20)}
+    exact = float(sp.sqrt(sum(g.xreplace(at) ** 2 for g in gap)))
+    assert np.isclose(scaling_gap_curve(x, y, 2, np.array([0.05]))[0], exact, rtol=1e-12)
+
+
+def test_batch_means_have_distinct_coefficients():
+    w = sp.Symbol("w")
+    first, second = batch_mean_losses(2, 2, [w])
+    assert first.free_symbols.isdisjoint(second.free_symbols - {w})
+
+
+def test_adam_ignores_the_scale_and_sgd_does_not():
+    g = [sp.Rational(1, 3), sp.Rational(-2, 5)]
+    rate, b1, b2 = sp.Rational(1, 100), sp.Rational(9, 10), sp.Rational(99, 100)
+    assert adam_updates([4 * v for v in g], rate, b1, b2, 0) == adam_updates(g, rate, b1, b2, 0)
+    assert sgd_updates([4 * v for v in g], rate) == [4 * u for u in sgd_updates(g, rate)]
