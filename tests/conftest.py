@@ -23,6 +23,16 @@ STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_collection_modifyitems(items):
+    """Run the tests that import JAX last.
+
+    JAX starts threads when it is imported, and the time budget of the checks
+    forks: a fork after JAX is loaded can deadlock (JAX warns as much). Every
+    test still runs; only the order changes.
+    """
+    items.sort(key=lambda item: "framework" in item.nodeid)
+
+
 def sphinx_build(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     """Build ``source`` with the project's conf.py, strictly, into ``out``."""
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT), *STRICT, *extra, str(source), str(out)]

@@ -198,16 +198,27 @@ def mistaken_and_right(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
 
 # --- Averaging gradients is not averaging directions ----------------------------------------------------------
 
-def example_gradients_exact(theta) -> list[tuple[sp.Expr, sp.Expr]]:
+def example_gradients_exact(theta, standardised: bool = True) -> list[tuple[sp.Expr, sp.Expr]]:
     """Every example's gradient ``2 r_i (z_i, 1)`` at ``theta`` (exact), ``r_i = w z_i + b - y_i``, for Anscombe's set I.
+
+    With ``standardised=False`` the inputs are the raw ``x_i`` (rational, so
+    rational points give rational gradients).
 
     Example:
         >>> example_gradients_exact((0, sp.Rational(13, 2)))[0]
         (-77*sqrt(10)/250, -77/25)
+        >>> example_gradients_exact((0, sp.Rational(13, 2)), standardised=False)[0]
+        (-154/5, -77/25)
     """
-    z, y = anscombe_exact()
+    z, y = _inputs(standardised)
     w, b = theta
     return [(sp.expand(2 * (w * zi + b - yi) * zi), sp.expand(2 * (w * zi + b - yi))) for zi, yi in zip(z, y)]
+
+
+def _inputs(standardised: bool):
+    if standardised:
+        return anscombe_exact()
+    return [sp.Rational(str(v)) for v in ANSCOMBE_I_X], [sp.Rational(str(v)) for v in ANSCOMBE_I_Y]
 
 
 def unit_directions(vectors) -> list[tuple[sp.Expr, sp.Expr]]:
@@ -226,18 +237,21 @@ def unit_directions(vectors) -> list[tuple[sp.Expr, sp.Expr]]:
     return units
 
 
-def cost_minimum_exact() -> tuple[sp.Expr, sp.Expr]:
-    """The least-squares line's ``(w*, b*)`` for the standardised set: ``w* = mean(z y) / mean(z^2)``, ``b* = mean(y)``.
+def cost_minimum_exact(standardised: bool = True) -> tuple[sp.Expr, sp.Expr]:
+    """The least-squares line's ``(w*, b*)`` from the normal equations, for standardised or raw inputs (exact).
 
     Example:
         >>> cost_minimum_exact()
         (5501*sqrt(10)/11000, 8251/1100)
+        >>> cost_minimum_exact(standardised=False)
+        (5501/11000, 33001/11000)
     """
-    z, y = anscombe_exact()
+    z, y = _inputs(standardised)
     n = len(z)
-    zy = sp.Add(*[zi * yi for zi, yi in zip(z, y)]) / n
-    zz = sp.Add(*[zi * zi for zi in z]) / n
-    return sp.radsimp(zy / zz), sp.Add(*y) / n
+    sz, sy = sp.Add(*z), sp.Add(*y)
+    szz, szy = sp.Add(*[v * v for v in z]), sp.Add(*[u * v for u, v in zip(z, y)])
+    slope = sp.radsimp((n * szy - sz * sy) / (n * szz - sz * sz))
+    return slope, sp.radsimp((sy - slope * sz) / n)
 
 
 def directions_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
