@@ -262,3 +262,54 @@ def test_guard_parts_the_general_check_refuses_a_cost_without_parameters():
         check_cost_against_parts(x**2, [x], [w])
     with pytest.raises(TypeError, match="non-empty"):
         check_cost_against_parts(w**2, [], [w])
+
+
+# --- the defaults and the budget of the public checks ------------------------------------------------
+
+POISSON = sp.exp(w * x) - y * w
+
+
+def _product(batch):
+    return sp.Mul(*[POISSON.xreplace(e) for e in batch])
+
+
+def test_defaults_four_examples_four_points_seed_zero():
+    sizes = []
+    verdict = check_batch_cost(lambda batch: sizes.append(len(batch)) or _product(batch), POISSON, [w], [x, y])
+    assert sizes == [4]
+    assert _same(verdict, check_batch_cost(_product, POISSON, [w], [x, y], n=4, points=4, seed=0))
+    assert verdict.witness != check_batch_cost(_product, POISSON, [w], [x, y], seed=1).witness
+    held = check_gradient_of_mean(POISSON, [w], [x, y])
+    assert held.method.endswith("to 40 digits at 4 random rational points (not a proof)")
+    assert "mean of 4 losses" in held.method
+    parts = [POISSON.xreplace({x: sp.Symbol(f"x_{i}"), y: sp.Symbol(f"y_{i}")}) for i in (1, 2)]
+    whole = check_cost_against_parts(sp.Add(*parts) / 2, parts, [w])
+    assert whole.method.endswith("at 4 random rational points (not a proof)")
+    assert whole.method == check_cost_against_parts(sp.Add(*parts) / 2, parts, [w], points=4, seed=0).method
+    wrong = check_cost_against_parts(sp.Mul(*parts), parts, [w])
+    assert wrong.witness == check_cost_against_parts(sp.Mul(*parts), parts, [w], seed=0).witness
+    assert wrong.witness != check_cost_against_parts(sp.Mul(*parts), parts, [w], seed=1).witness
+
+
+def _same(a, b):
+    return (a.holds, a.method, a.residual, a.witness, a.gap) == (b.holds, b.method, b.residual, b.witness, b.gap)
+
+
+def test_a_budget_changes_nothing_but_where_the_check_runs():
+    parts = [POISSON.xreplace({x: sp.Symbol(f"x_{i}"), y: sp.Symbol(f"y_{i}")}) for i in (1, 2)]
+    for call in (
+        lambda **budget: check_batch_cost(_product, POISSON, [w], [x, y], n=3, points=3, seed=2, **budget),
+        lambda **budget: check_gradient_of_mean(POISSON, [w], [x, y], n=3, points=3, seed=2, **budget),
+        lambda **budget: check_cost_against_parts(sp.Mul(*parts), parts, [w], points=3, seed=2, **budget),
+        lambda **budget: check_cost_against_parts(sp.Add(*parts), parts, [w], points=3, seed=2, **budget),
+    ):
+        assert _same(call(timeout=120), call())
+
+
+def test_the_quotient_route_is_what_finds_a_gross_difference():
+    verdict = check_batch_cost(_product, POISSON, [w], [x, y], n=2)
+    assert verdict.method == ("exact gap at a witness point (found by the cost's difference quotient in "
+                              "100-digit arithmetic)")
+    rational = check_batch_cost(lambda batch: sp.Mul(*[((w - e[x]) ** 2) for e in batch]), (w - x) ** 2, [w], [x], n=2)
+    assert rational.method == ("exact: the limit of the cost's difference quotient differs from the mean of "
+                               "per-example gradients")
