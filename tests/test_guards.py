@@ -313,3 +313,45 @@ def test_the_quotient_route_is_what_finds_a_gross_difference():
     rational = check_batch_cost(lambda batch: sp.Mul(*[((w - e[x]) ** 2) for e in batch]), (w - x) ** 2, [w], [x], n=2)
     assert rational.method == ("exact: the limit of the cost's difference quotient differs from the mean of "
                                "per-example gradients")
+
+
+# --- the numeric route's own guards, at their boundaries (check._value, _quotients, _smooth_at) ----------
+
+
+@pytest.mark.parametrize("expr, at", [
+    (sp.oo * w, 1), (-sp.oo * w, 1), (sp.nan * w, 1), (1 / w, 0), (sp.sqrt(w), -1), (sp.log(w), -2),
+])
+def test_guard_value_infinities_nan_and_complex_values_are_undefined(expr, at):
+    assert check._value(expr, {w: sp.Integer(at)}) is None
+
+
+def test_guard_value_is_computed_in_working_digits_from_exact_points():
+    value = check._value(sp.exp(w), {w: sp.Rational(1, 3)})
+    assert abs(value - sp.exp(sp.Rational(1, 3))).evalf(120) < sp.Float(10) ** -(check.WORKING_DIGITS - 1)
+
+
+@pytest.mark.parametrize("expr, at", [(1 / w, 0), (sp.sqrt(-w), 0), (sp.sqrt(w), 0)], ids=["centre", "ahead", "behind"])
+def test_guard_quotients_any_undefined_side_makes_the_point_undefined(expr, at):
+    assert check._quotients(expr, w, {w: sp.Integer(at)}) is None
+
+
+def test_guard_quotients_are_one_sided_difference_quotients():
+    forward, backward = check._quotients(w**2, w, {w: sp.Integer(3)})
+    assert abs(forward - (6 + check.STEP)) < sp.Float(10) ** -60
+    assert abs(backward - (6 - check.STEP)) < sp.Float(10) ** -60
+
+
+def _f(text):
+    return sp.Float(text, check.WORKING_DIGITS)
+
+
+@pytest.mark.parametrize("forward, backward, smooth", [
+    ("10", "10.0000000000000000001", True),    # 1e-19 <= KINK * 21
+    ("10", "10.000000000000000000209", True),  # 2.09e-19, just inside KINK * 21
+    ("10", "10.000000000000000000215", False),  # just past it
+    ("1e6", "1000000.00000000000001", True),   # relative to the size of the quotients
+    ("0", "0.00000000000000000002", False),     # 2e-20 > KINK * (1 + 0 + 2e-20)
+    ("0", "-0.000000000000000000009", True),
+])
+def test_guard_kink_tolerance_is_relative_with_an_absolute_floor(forward, backward, smooth):
+    assert bool(check._smooth_at(_f(forward), _f(backward))) is smooth
