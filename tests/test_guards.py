@@ -29,8 +29,10 @@ def _tiny(power):
 
 def test_guard_proof_step_a_nonzero_residual_with_agreeing_points_is_never_accepted():
     # the points say 0 every time; the canonical residual says a. Without the guard: "holds".
-    with pytest.raises(ArithmeticError, match="did not reduce to 0"):
+    with pytest.raises(ArithmeticError) as undecided:
         decide(ZERO, [a], lambda: ([a], "a canonical form"))
+    assert str(undecided.value) == ("the residual did not reduce to 0 (a canonical form) and no witness turned up "
+                                    "in 64 points; the identity is undecided")
 
 
 def test_guard_proof_step_every_component_of_the_residual_must_be_zero():
@@ -136,8 +138,10 @@ def test_guard_undefined_infinities_skip_the_point(bad):
 
 
 def test_guard_undefined_everywhere_without_a_proof_is_undecided_not_holds():
-    with pytest.raises(ArithmeticError, match="undefined at all 4"):
+    with pytest.raises(ArithmeticError) as undecided:
         decide(lambda p: [sp.zoo], [a])
+    assert str(undecided.value) == ("the difference is undefined at all 4 random points and there is no proof; "
+                                    "the identity is undecided")
 
 
 def test_guard_undefined_points_with_a_proof_still_rest_on_the_proof():
@@ -156,6 +160,17 @@ def test_guard_no_proof_says_not_a_proof_and_says_how_it_evaluated():
     hidden = decide(lambda p: [sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)],
                     [a], points=2)
     assert hidden.holds and hidden.method == f"numeric: zero to {DIGITS} digits at 2 random rational points (not a proof)"
+
+
+def test_guard_no_proof_one_undecided_point_makes_the_method_numeric():
+    calls = []
+
+    def difference_at(point):  # the first point is a zero no arithmetic can prove, the others exact zeros
+        calls.append(point)
+        return [_tiny(DIGITS + 50)] if len(calls) == 1 else [sp.Integer(0)]
+
+    verdict = decide(difference_at, [a])
+    assert verdict.holds and verdict.method.startswith(f"numeric: zero to {DIGITS} digits at 4")
 
 
 def test_guard_points_and_seeds_are_honoured():
@@ -301,9 +316,10 @@ def test_a_budget_changes_nothing_but_where_the_check_runs():
         lambda **budget: check_batch_cost(_product, POISSON, [w], [x, y], n=3, points=3, seed=2, **budget),
         lambda **budget: check_gradient_of_mean(POISSON, [w], [x, y], n=3, points=3, seed=2, **budget),
         lambda **budget: check_cost_against_parts(sp.Mul(*parts), parts, [w], points=3, seed=2, **budget),
-        lambda **budget: check_cost_against_parts(sp.Add(*parts), parts, [w], points=3, seed=2, **budget),
+        lambda **budget: check_cost_against_parts(sp.Add(*parts) / 2, parts, [w], points=3, seed=2, **budget),
     ):
         assert _same(call(timeout=120), call())
+    assert call().method.endswith("at 3 random rational points (not a proof)")
 
 
 def test_the_quotient_route_is_what_finds_a_gross_difference():
@@ -355,3 +371,29 @@ def _f(text):
 ])
 def test_guard_kink_tolerance_is_relative_with_an_absolute_floor(forward, backward, smooth):
     assert bool(check._smooth_at(_f(forward), _f(backward))) is smooth
+
+
+# --- which route finds a difference: the quotient's 40 digits, then the exact residual (check._numeric_at) ---
+
+
+def test_the_quotient_route_sees_a_difference_of_1_5e_40_when_the_gradients_are_near_zero():
+    x1 = sp.Symbol("x_1")
+    eps = sp.Rational(15, 10**41)
+    verdict = check_cost_against_parts(eps * (w + sp.exp(x1)), [sp.exp(x1)], [w])
+    assert not verdict.holds and "found by the cost's difference quotient" in verdict.method
+    assert verdict.gap == (eps,)
+
+
+def test_the_quotient_tolerance_grows_with_the_size_of_the_gradients():
+    x1 = sp.Symbol("x_1")
+    part = 1000 * w + sp.exp(x1)
+    verdict = check_cost_against_parts(part + w / 10**38, [part], [w])
+    assert not verdict.holds and "too small for the difference quotient" in verdict.method
+
+
+def test_the_quotient_route_keeps_a_difference_in_an_earlier_parameter():
+    b = sp.Symbol("b", real=True)
+    x1 = sp.Symbol("x_1")
+    part = sp.exp(w * x1) + b**2
+    verdict = check_cost_against_parts(part + sp.exp(w), [part], [w, b])
+    assert not verdict.holds and "found by the cost's difference quotient" in verdict.method

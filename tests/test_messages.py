@@ -51,6 +51,10 @@ w, b, x, y, c_, d = sp.symbols("w b x y c d")
      TypeError, 'cost must be a SymPy expression and parts a non-empty list of SymPy expressions'),
     ("parts no param", lambda: p(x + y, [x, y], [w, b]),
      ValueError, 'the cost does not depend on any of the parameters b, w'),
+    ("parts params", lambda: p(w, [w], "w"),
+     TypeError, "params must be a list of SymPy symbols such as sympy.symbols('w b'), got 'w'"),
+    ("parts undefined", lambda: p(sp.Function("f")(w), [w], [w]),
+     ValueError, 'the cost contains f(w), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)'),
 ], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "")
 def test_refusals_give_the_full_message(case, call, error, message):
     with pytest.raises(error) as raised:
