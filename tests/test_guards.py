@@ -6,6 +6,7 @@ false identity into "holds" (or a true one into a wrong witness).
 """
 
 import random
+import re
 
 import pytest
 import sympy as sp
@@ -90,6 +91,8 @@ def test_guard_tiny_gap_below_the_working_digits_is_undecided_not_false():
 def test_guard_tiny_gap_exact_zero_is_false_and_a_closed_form_zero_is_never_true():
     assert is_nonzero(sp.Integer(0)) is False
     assert is_nonzero(sp.sqrt(2) ** 2 - 2) is False
+    for unevaluated_zero in (sp.Add(sp.sqrt(2), -sp.sqrt(2), evaluate=False), sp.sin(sp.pi, evaluate=False)):
+        assert not unevaluated_zero.is_Rational and is_nonzero(unevaluated_zero) is False  # proved zero by SymPy
     assert is_nonzero(sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)) is None
 
 
@@ -205,7 +208,9 @@ def test_guard_numeric_confirmation_a_gap_below_the_quotients_digits_is_still_fo
         return sp.Add(*[loss.xreplace(e) for e in batch]) / len(batch) + eps * sp.exp(w) * sp.log(2 + w**2)
 
     verdict = check_batch_cost(cost, loss, [w], [x, y], n=2)
-    assert not verdict.holds and "too small for the difference quotient" in verdict.method
+    assert not verdict.holds and verdict.method == (
+        "exact gap at a witness point (too small for the difference quotient's 40 digits, found by evaluating the "
+        "residual exactly)")
     assert all(sp.simplify(r.xreplace(verdict.witness) - g) == 0 for r, g in zip(verdict.residual, verdict.gap))
 
 
@@ -306,6 +311,32 @@ def test_defaults_four_examples_four_points_seed_zero():
     assert wrong.witness != check_cost_against_parts(sp.Mul(*parts), parts, [w], seed=1).witness
 
 
+def test_defaults_name_what_was_checked_and_how_many_points():
+    mean_cost = check_batch_cost(lambda batch: sp.Add(*[POISSON.xreplace(e) for e in batch]) / len(batch),
+                                 POISSON, [w], [x, y])
+    assert mean_cost.method == ("numeric: the difference quotient of the batch cost (h = 1e-30, 100 digits) agrees "
+                                "with the mean of per-example gradients to 40 digits at 4 random rational points "
+                                "(not a proof)")
+    x1 = sp.Symbol("x_1")
+    parts = [sp.exp(w * x1), sp.exp(w)]
+    whole = check_cost_against_parts(sp.Add(*parts) / 2, parts, [w])
+    assert whole.method.startswith("numeric: the difference quotient of the cost (h = 1e-30")
+    rational = check_cost_against_parts((w**2 + w) / 2, [w**2, w], [w])
+    assert rational.method == ("symbolic: the limit of the difference quotient of the cost minus the mean of "
+                               "per-example gradients cancels to 0")
+
+
+def test_defaults_seed_zero_draws_the_points_of_random_random_0(monkeypatch):
+    seen = []
+    original = check._exact_at
+    monkeypatch.setattr(check, "_exact_at", lambda cost, losses, params, means, point, nonsmooth:
+                        seen.append(point) or original(cost, losses, params, means, point, nonsmooth))
+    check_gradient_of_mean((w - x) ** 2, [w], [x], n=2)
+    rng = random.Random(0)
+    symbols = sorted({w, *sp.symbols("x_1 x_2", real=True)}, key=str)
+    assert seen == [random_point(symbols, rng) for _ in range(4)]
+
+
 def _same(a, b):
     return (a.holds, a.method, a.residual, a.witness, a.gap) == (b.holds, b.method, b.residual, b.witness, b.gap)
 
@@ -314,6 +345,8 @@ def test_a_budget_changes_nothing_but_where_the_check_runs():
     parts = [POISSON.xreplace({x: sp.Symbol(f"x_{i}"), y: sp.Symbol(f"y_{i}")}) for i in (1, 2)]
     for call in (
         lambda **budget: check_batch_cost(_product, POISSON, [w], [x, y], n=3, points=3, seed=2, **budget),
+        lambda **budget: check_batch_cost(lambda batch: sp.Add(*[POISSON.xreplace(e) for e in batch]), POISSON, [w],
+                                          [x, y], n=2, points=3, seed=2, **budget),
         lambda **budget: check_gradient_of_mean(POISSON, [w], [x, y], n=3, points=3, seed=2, **budget),
         lambda **budget: check_cost_against_parts(sp.Mul(*parts), parts, [w], points=3, seed=2, **budget),
         lambda **budget: check_cost_against_parts(sp.Add(*parts) / 2, parts, [w], points=3, seed=2, **budget),
@@ -397,3 +430,70 @@ def test_the_quotient_route_keeps_a_difference_in_an_earlier_parameter():
     part = sp.exp(w * x1) + b**2
     verdict = check_cost_against_parts(part + sp.exp(w), [part], [w, b])
     assert not verdict.holds and "found by the cost's difference quotient" in verdict.method
+
+
+# --- white-box: scripted points reach the guards that random points rarely do ---------------------------
+
+
+def _script(monkeypatch, values):
+    """Make the checks draw w = values[0], values[1], ... (and 1/2 for every other symbol)."""
+    drawn = iter(values)
+
+    def scripted(symbols, rng):
+        value = next(drawn)
+        return {s: (sp.Integer(value) if s.name == "w" else sp.Rational(1, 2)) for s in symbols}
+
+    monkeypatch.setattr(check, "random_point", scripted)
+
+
+@pytest.mark.parametrize("extra", [sp.log(sp.Abs(w - 1)), 1 / (w - 1)], ids=["nan", "zoo"])
+def test_guard_witness_a_residual_undefined_at_the_point_is_not_evidence(monkeypatch, extra):
+    # the quotient is told to agree everywhere; at w = 1 the exact residual is nan or zoo: skipped, not raised
+    _script(monkeypatch, [1, 2, 3, 4, 5])
+    monkeypatch.setattr(check, "_numeric_at", lambda *args: False)
+    verdict = check_cost_against_parts(sp.exp(w) + extra, [sp.exp(w)], [w])
+    assert not verdict.holds and verdict.witness == {w: 2}
+
+
+def test_guard_rational_route_a_pole_at_the_point_is_skipped(monkeypatch):
+    _script(monkeypatch, [1, 2, 3, 4, 5, 6, 7, 8])
+    verdict = check_cost_against_parts(w**2 + 1 / (w - 1), [w**2 + 1 / (w - 1)], [w])
+    assert verdict.holds and verdict.method.startswith("symbolic")
+    failed = check_cost_against_parts(w**3 + 1 / (w - 1), [w**2 + 1 / (w - 1)], [w])
+    assert not failed.holds and failed.witness == {w: 6}  # 1 was the pole; 2, 3, 4, 5 went to the first verdict
+
+
+def test_guard_undefined_everywhere_tries_exactly_sixty_points(monkeypatch):
+    drawn = []
+    original = check.random_point
+    monkeypatch.setattr(check, "random_point", lambda symbols, rng: drawn.append(1) or original(symbols, rng))
+    with pytest.raises(ValueError, match="any of the 60 random rational points tried"):
+        check_gradient_of_mean(sp.sqrt(-1 - w**2), [w], [], n=2)
+    assert len(drawn) == 60
+
+
+def test_the_budget_passes_the_seed_and_the_points_to_the_child(monkeypatch):
+    def first_point(symbols, rng):  # raised in the child, so the parent sees which point came first
+        raise ValueError(f"first point {random_point(symbols, rng)}")
+
+    monkeypatch.setattr(check, "random_point", first_point)
+    expected = random_point(sorted({w, *sp.symbols("x_1 x_2", real=True)}, key=str), random.Random(5))
+    with pytest.raises(ValueError, match=re.escape(f"first point {expected}")):
+        check_gradient_of_mean((w - x) ** 2, [w], [x], n=2, seed=5, timeout=60)
+
+
+def test_parameters_are_real_even_when_given_without_assumptions():
+    plain_w, plain_x = sp.symbols("w x")  # no real=True: |w - x| must still differentiate to sign(w - x)
+    loss = sp.Abs(plain_w - plain_x) ** 3
+    verdict = check_batch_cost(lambda batch: sp.Mul(*[loss.xreplace(e) for e in batch]), loss, [plain_w], [plain_x],
+                               n=2)
+    assert not verdict.holds and all(g.is_Rational for g in verdict.gap)
+    assert verdict.gap == tuple(r.xreplace(verdict.witness) for r in verdict.residual)
+
+
+def test_a_cost_that_leaves_out_an_example_still_gets_a_value_for_every_symbol():
+    loss = (w - x) ** 2
+    verdict = check_batch_cost(lambda batch: loss.xreplace(batch[0]), loss, [w], [x], n=2)
+    assert not verdict.holds and {s.name for s in verdict.witness} == {"w", "x_1", "x_2"}
+    numeric = check_batch_cost(lambda batch: sp.exp(w * batch[0][x]), sp.exp(w * x), [w], [x], n=2)
+    assert not numeric.holds and {s.name for s in numeric.witness} == {"w", "x_1", "x_2"}

@@ -55,6 +55,12 @@ w, b, x, y, c_, d = sp.symbols("w b x y c d")
      TypeError, "params must be a list of SymPy symbols such as sympy.symbols('w b'), got 'w'"),
     ("parts undefined", lambda: p(sp.Function("f")(w), [w], [w]),
      ValueError, 'the cost contains f(w), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)'),
+    ("cost undefined", lambda: c(lambda batch: sp.Function("f")(w), w * x, [w], [x]),
+     ValueError, 'the cost contains f(w), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)'),
+    ("cost nowhere", lambda: p(sp.sqrt(-1 - w**2), [w], [w]),
+     ValueError, "the cost is not differentiable (or not real, or not defined) at any of the 60 random rational points tried: check the loss's domain (log of a negative number, a kink everywhere, a division by zero)"),
+    ("batch cost nowhere", lambda: c(lambda batch: sp.sqrt(-1 - w**2), w, [w], [x], n=2),
+     ValueError, "the batch cost is not differentiable (or not real, or not defined) at any of the 60 random rational points tried: check the loss's domain (log of a negative number, a kink everywhere, a division by zero)"),
 ], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "")
 def test_refusals_give_the_full_message(case, call, error, message):
     with pytest.raises(error) as raised:
