@@ -265,9 +265,13 @@ def test_guard_quotient_route_a_difference_the_exact_gap_does_not_confirm_is_und
 
 def test_guard_rational_route_a_residual_that_does_not_cancel_without_a_witness_is_undecided(monkeypatch):
     monkeypatch.setattr(check, "_exact_at", lambda *args: False)
+    drawn = []
+    original = check.random_point
+    monkeypatch.setattr(check, "random_point", lambda symbols, rng: drawn.append(1) or original(symbols, rng))
     loss = (w - x) ** 2
     with pytest.raises(ArithmeticError, match="does not cancel to 0"):
         check_batch_cost(lambda batch: sp.Mul(*[loss.xreplace(e) for e in batch]), loss, [w], [x], n=2)
+    assert len(drawn) == 4 + 200  # the first points, then 200 more in search of a witness
 
 
 def test_guard_rational_route_undefined_points_are_skipped():

@@ -63,6 +63,12 @@ w, b, x, y, c_, d = sp.symbols("w b x y c d")
      ValueError, "the batch cost is not differentiable (or not real, or not defined) at any of the 60 random rational points tried: check the loss's domain (log of a negative number, a kink everywhere, a division by zero)"),
     ("clash", lambda: g(sp.Symbol("x_1") * sp.Symbol("x_2") * x, [sp.Symbol("x_1"), sp.Symbol("x_2")], [x]),
      ValueError, "parameter name(s) x_1, x_2 clash with the examples' copies of the data: rename them"),
+    ("infinite loss", lambda: g(w + sp.oo * x, [w], [x]),
+     ValueError, "the loss contains an infinity or nan (w + oo*x): remove the division by zero"),
+    ("nan cost", lambda: c(lambda batch: sp.nan, w * x, [w], [x]),
+     ValueError, "the cost contains an infinity or nan (nan): remove the division by zero"),
+    ("-oo cost", lambda: p(w - sp.oo * x, [w], [w]),
+     ValueError, "the cost contains an infinity or nan (w - oo*x): remove the division by zero"),
 ], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "")
 def test_refusals_give_the_full_message(case, call, error, message):
     with pytest.raises(error) as raised:
