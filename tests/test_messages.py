@@ -69,6 +69,12 @@ w, b, x, y, c_, d = sp.symbols("w b x y c d")
      ValueError, "the cost contains an infinity or nan (nan): remove the division by zero"),
     ("-oo cost", lambda: p(w - sp.oo * x, [w], [w]),
      ValueError, "the cost contains an infinity or nan (w - oo*x): remove the division by zero"),
+    ("derivative", lambda: g(w * x + sp.Derivative(w**2, w, evaluate=False), [w], [x]),
+     ValueError, "the loss contains Derivative(w**2, w), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)"),
+    ("integral", lambda: g(w * x + sp.Integral(w * y, (y, 0, 1)), [w], [x]),
+     ValueError, "the loss contains Integral(w*y, (y, 0, 1)), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)"),
+    ("set params", lambda: g(w * x, {w}, [x]),
+     TypeError, "params must be a list of SymPy symbols such as sympy.symbols('w b'), got {w}"),
 ], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "")
 def test_refusals_give_the_full_message(case, call, error, message):
     with pytest.raises(error) as raised:
