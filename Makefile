@@ -14,7 +14,7 @@ PORT      ?= 8000
 SPHINXOPTS ?= -W -n --keep-going -j auto
 SPHINXBUILD = $(PY) -m sphinx -c . docs
 
-.PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live
+.PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live mutation
 
 html: setup assets
 	$(SPHINXBUILD) -b html $(SPHINXOPTS) _build/html
@@ -88,6 +88,15 @@ benchmark: setup assets
 # cold and warm time of a live check in the browser, on the site that 'make html' built
 benchmark-live: html
 	$(PY) benchmarks/live_checks.py
+
+# Mutation testing of the modules that decide verdicts (slow; not part of `make test`).
+# mutmut copies src/ into mutants/ but not the derivations symlink, so it is made first.
+mutation: setup
+	rm -rf mutants
+	mkdir -p mutants/src/gradavg
+	ln -s ../../derivations mutants/src/gradavg/derivations
+	$(VENV)/bin/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -n 30 mutants.log; false)
+	$(PY) tests/mutation_score.py
 
 clean:
 	rm -rf _build

@@ -329,7 +329,7 @@ def _value(expr, point) -> sp.Float | None:
         value = sp.sympify(expr.xreplace(floats)).evalf(WORKING_DIGITS)
     except (ZeroDivisionError, ValueError):
         return None
-    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_real or not value.is_Number:
+    if not value.is_real or not value.is_Number:  # zoo, nan, oo and -oo are not real; complex values are no Number
         return None
     return value
 

@@ -119,11 +119,12 @@ def _loss_as_written(argv: list[str]) -> list[str]:
         ['check', '--loss=-y*log(w)', '--params', 'w', '--cost=-mean(L)']
     """
     known = {"-h", "--help", "--json", *_VALUED}
+    joined = tuple(option + "=" for option in _VALUED)
     result: list[str] = []
     for position, argument in enumerate(argv):
         if argument == "--":
             return result + argv[position:]
-        if argument.startswith("-") and argument not in known and not argument.startswith(tuple(o + "=" for o in _VALUED)):
+        if argument.startswith("-") and argument not in known and not argument.startswith(joined):
             if result and result[-1] in _VALUED:
                 result[-1] = f"{result[-1]}={argument}"
                 continue

@@ -129,7 +129,7 @@ def decide(
         (True, 'symbolic: expand')
     """
     rng = random.Random(seed)
-    undecided = defined = 0
+    undecided = defined = False
 
     def try_point() -> Verdict | None:
         nonlocal undecided, defined
@@ -140,11 +140,12 @@ def decide(
             return None
         if any(g.has(sp.zoo, sp.nan, sp.oo) for g in gap):
             return None
-        defined += 1
+        defined = True
         decisions = [is_nonzero(g) for g in gap]
         if any(decisions):
             return Verdict(False, "exact evaluation at a witness point", witness=point, gap=tuple(gap))
-        undecided += sum(d is None for d in decisions)
+        if None in decisions:
+            undecided = True
         return None
 
     for _ in range(points):
