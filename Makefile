@@ -1,23 +1,25 @@
 # Set up, build, preview and test the site. Every target is idempotent.
-# make html: venv + packages + offline math assets, then the strict executed build into _build/html
+# make html: venv + packages + offline assets, then the strict executed build into _build/html
 # make test: every test (ledger claims and controls, unit tests, docs build, browser checks)
 
 PYTHON3   ?= python3
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-MATHJAX   := _build/static/mathjax/tex-chtml.js
+KATEX     := _build/static/katex/katex.min.css
 LIVE      := _build/static/live
 PORT      ?= 8000
 # -W: warnings are errors; -n: every reference must resolve; --keep-going: report them all;
 # -j auto: read (and so execute) pages on every core
 SPHINXOPTS ?= -W -n --keep-going -j auto
+# Sphinx's pickles stay out of the published site
+DOCTREES  := -d _build/doctrees
 SPHINXBUILD = $(PY) -m sphinx -c . docs
 
 .PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live mutation
 
 html: setup assets
-	$(SPHINXBUILD) -b html $(SPHINXOPTS) _build/html
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) $(DOCTREES) _build/html
 	@echo
 	@echo "The site is in _build/html/ (home page: _build/html/index.html)."
 	@echo "Serve it with:  make serve   (then open http://localhost:$(PORT)/)"
@@ -38,21 +40,18 @@ $(INSTALLED): pyproject.toml constraints.txt
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot" 2>/dev/null
 	touch $@
 
-assets: $(MATHJAX) $(LIVE)/pyodide/pyodide.mjs $(LIVE)/wheels/manifest.json
+assets: $(KATEX) $(LIVE)/pyodide/pyodide.mjs $(LIVE)/wheels/manifest.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# MathJax and the CHTML part of its font (the only output the pages use), copied from the
-# npm packages into the folder Sphinx serves as _static.
-FONT := _build/static/mathjax/fonts/mathjax-newcm-font
-$(MATHJAX): node_modules/.package-lock.json
-	rm -rf _build/static/mathjax
-	mkdir -p $(FONT)
-	cp -R node_modules/mathjax/. _build/static/mathjax/
-	cp -R node_modules/@mathjax/mathjax-newcm-font/chtml node_modules/@mathjax/mathjax-newcm-font/chtml.js \
-		node_modules/@mathjax/mathjax-newcm-font/package.json $(FONT)/
-	touch $@
+# KaTeX typesets every formula when the site is built (node runs it; conf.py points at the npm
+# package); the pages need only its stylesheet and the woff2 fonts it names, copied here.
+$(KATEX): node_modules/.package-lock.json
+	rm -rf _build/static/katex
+	mkdir -p _build/static/katex/fonts
+	cp node_modules/katex/dist/katex.min.css _build/static/katex/
+	cp node_modules/katex/dist/fonts/*.woff2 _build/static/katex/fonts/
 
 # Live checks in the reader's browser: the core of Pyodide (CPython in WebAssembly) from its npm
 # package, and the wheels it installs: SymPy and mpmath from PyPI (hashes in live-wheels.txt) and
@@ -74,7 +73,7 @@ $(LIVE)/wheels/manifest.json: live-wheels.txt $(LIBRARY_SOURCES) | $(INSTALLED)
 # Live preview: serve the site and rebuild when a page, the library or the claims change.
 preview: setup assets
 	$(VENV)/bin/sphinx-autobuild -c . docs _build/html $(SPHINXOPTS) --port $(PORT) \
-		--watch src --watch derivations --ignore "*/.jupyter_cache/*"
+		$(DOCTREES) --watch src --watch derivations --ignore "*/.jupyter_cache/*"
 
 serve:
 	$(PY) -m http.server --directory _build/html $(PORT)

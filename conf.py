@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 STATIC_ASSETS = ROOT / "_build" / "static"
-for asset in ("mathjax/tex-chtml.js", "live/pyodide/pyodide.mjs", "live/wheels/manifest.json"):
+for asset in ("katex/katex.min.css", "live/pyodide/pyodide.mjs", "live/wheels/manifest.json"):
     if not (STATIC_ASSETS / asset).is_file():
         raise RuntimeError(f"{asset} is missing from {STATIC_ASSETS}: run 'make assets' (or 'make html') first")
 
@@ -20,7 +20,7 @@ copyright = "2026, the gradavg authors"
 
 extensions = [
     "myst_nb",
-    "sphinx.ext.mathjax",
+    "sphinxcontrib.katex",
     "sphinx_proof",
     "sphinxcontrib.bibtex",
     "sphinx_design",
@@ -44,7 +44,6 @@ napoleon_use_ivar = True
 nitpick_ignore_regex = [(r"py:class", r"(sympy|numpy|matplotlib|fractions)(\..*)?")]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
-myst_update_mathjax = False
 
 # Execution: cached, strict, and no page is ever stale.
 nb_execution_mode = "cache"
@@ -77,10 +76,9 @@ html_theme_options = {
 }
 html_last_updated_fmt = None
 
-# MathJax 4 from the npm package, served from _static: no network needed.
-mathjax_path = "mathjax/tex-chtml.js"
-mathjax4_config = {
-    "loader": {"paths": {"fonts": "[mathjax]/fonts"}},
-    "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True},
-    "options": {"ignoreHtmlClass": "tex2jax_ignore|mathjax_ignore|document", "processHtmlClass": "math|output_area"},
-}
+# Math is typeset when the site is built: KaTeX from the npm package runs in node, and the pages get
+# HTML plus MathML (for screen readers), its stylesheet and fonts from _static; no script, no CDN.
+# A formula KaTeX cannot render stops the build.
+katex_prerender = True
+katex_js_path = str(ROOT / "node_modules" / "katex" / "dist" / "katex.min.js")
+katex_css_path = "katex/katex.min.css"

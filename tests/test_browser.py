@@ -14,7 +14,7 @@ HARMLESS_CONSOLE = ("Got invalid theme mode",)  # the theme resets an unset mode
 RAW_TEX = re.compile(r"\\(frac|sum|nabla|theta|mathbb|mathrm|begin|left|right)\b|\$\$|\\\(|\\\[")
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
+  body.querySelectorAll('pre, code, script, style, .katex, .highlight').forEach(e => e.remove());
   return body.innerText;
 }"""
 
@@ -53,11 +53,8 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
         page.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).netloc not in (host, "") and
                 not r.url.startswith("data:") else None)
         page.goto(f"{site_url}/{name}", wait_until="load")
-        has_math = page.locator(".math").count() > 0
-        if has_math:
-            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
-            page.evaluate("MathJax.startup.promise")
         page.wait_for_load_state("networkidle")
+        math = page.locator(".math")
 
         console = [m for m in console if not m.startswith(HARMLESS_CONSOLE)]
         if console:
@@ -66,10 +63,14 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
             problems.append(f"{name}: failed requests {failed}")
         if foreign:
             problems.append(f"{name}: requests to other hosts {foreign}")
-        if has_math and page.locator("mjx-container").count() == 0:
-            problems.append(f"{name}: the page has math but none was typeset")
-        if page.locator("mjx-merror, [data-mjx-error]").count():
-            problems.append(f"{name}: MathJax error nodes")
+        # typeset when the site was built: every formula carries KaTeX's HTML and its MathML
+        untypeset = page.evaluate("[...document.querySelectorAll('.math')].filter(m => !m.querySelector('.katex math')).length")
+        if untypeset:
+            problems.append(f"{name}: {untypeset} of {math.count()} formulas not typeset (no KaTeX HTML and MathML)")
+        if page.locator(".katex-error").count():
+            problems.append(f"{name}: KaTeX error nodes")
+        if page.evaluate("[...document.scripts].some(s => /katex|mathjax/i.test(s.src))"):
+            problems.append(f"{name}: loads a typesetting script; the math must be typeset at build time")
         if match := RAW_TEX.search(page.evaluate(VISIBLE_TEXT)):
             problems.append(f"{name}: raw TeX visible: {match.group(0)!r}")
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")

@@ -73,3 +73,11 @@ def test_statements_must_name_known_claims_and_claims_must_be_used(docs_copy, tm
     assert f"references.md:{lines + 2}: WARNING: numbered theorem names unknown claim 'no.such-claim'" in log
     assert "linearity.md" in log and "numbered theorem names no claim" in log
     assert "claim 'linearity.general-n' is used by no page" in log
+
+
+def test_a_formula_katex_cannot_render_fails_the_build(docs_copy, tmp_path):
+    (docs_copy / "bad_math.md").write_text("---\norphan: true\n---\n\n# Bad math\n\nA broken fraction $\\frac{1}{$.\n")
+    build = sphinx_build(docs_copy, tmp_path / "out")
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    assert "bad_math" in log and "KaTeX" in log

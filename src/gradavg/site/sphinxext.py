@@ -179,8 +179,7 @@ class LedgerDirective(SphinxDirective):
         if not hasattr(self.env, "gradavg_ledger_pages"):
             self.env.gradavg_ledger_pages = set()
         self.env.gradavg_ledger_pages.add(self.env.docname)
-        # a formula inside tells Sphinx the page has math, so its math support is loaded
-        return [ledger_table("", nodes.math("x", "x"))]
+        return [ledger_table()]
 
 
 def _write_ledger_pages_every_build(app, env) -> list[str]:
@@ -303,6 +302,16 @@ def _citations_as_list_items(app, pagename, templatename, context, doctree) -> N
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+_KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
+
+
+def _fail_on_unrendered_math(app, pagename, templatename, context, doctree) -> None:
+    """Warn (and so fail the strict build) for every formula KaTeX could not typeset, naming the page."""
+    for message in _KATEX_ERROR.findall(context.get("body", "")):
+        logger.warning("KaTeX could not typeset a formula: %s", html.unescape(message), location=pagename,
+                       type="gradavg", subtype="math")
+
+
 def setup(app):
     import myst_nb.core.execute.cache as cached_execution
     from sphinx_proof.domain import ProofDomain
@@ -322,4 +331,5 @@ def setup(app):
     app.add_directive("gradavg-ledger", LedgerDirective)
     app.connect("builder-inited", _check_statements)
     app.connect("html-page-context", _citations_as_list_items)
+    app.connect("html-page-context", _fail_on_unrendered_math)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
