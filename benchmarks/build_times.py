@@ -73,6 +73,7 @@ def main() -> None:
             else:
                 shutil.copy2(source, copy / name)
         shutil.copytree(ROOT / "_build" / "static", copy / "_build" / "static")
+        (copy / "node_modules").symlink_to(ROOT / "node_modules")  # KaTeX typesets the math at build time
 
         print(f"docs build benchmark ({cores} cores, flags {' '.join(STRICT)}), on a copy in {copy}", flush=True)
         clean, executions = build(copy, "html")

@@ -332,4 +332,7 @@ def setup(app):
     app.connect("builder-inited", _check_statements)
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _fail_on_unrendered_math)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # Pages are read in parallel but written by one process: sphinxcontrib-katex starts a node render
+    # server in each process that writes, and a forked writer exits without stopping its server, which
+    # then lives on holding the build's output pipes open (a caller waiting for them never returns).
+    return {"parallel_read_safe": True, "parallel_write_safe": False}
