@@ -81,3 +81,13 @@ def test_a_formula_katex_cannot_render_fails_the_build(docs_copy, tmp_path):
     log = build.stdout + build.stderr
     assert build.returncode != 0
     assert "bad_math" in log and "KaTeX" in log
+
+
+def test_an_error_printed_after_a_cell_fails_the_build(docs_copy, tmp_path):
+    # the cell itself succeeds; drawing its figure afterwards fails and IPython only prints the traceback
+    code = "import matplotlib.pyplot as plt\nplt.figure()\nplt.ylabel(r'$\\\\notasymbol$')"
+    (docs_copy / "bad_callback.md").write_text(page("Callback", code))
+    build = sphinx_build(docs_copy, tmp_path / "out")
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    assert "bad_callback.md" in log and "a cell printed an error" in log

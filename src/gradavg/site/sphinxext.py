@@ -25,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import multiprocessing.util
+import os
 import re
 from pathlib import Path
 
@@ -151,6 +153,14 @@ def _collect_verdicts(app, doctree) -> None:
                 found.setdefault(row["id"], row)
     if found:
         _verdicts(app.env)[app.env.docname] = found
+
+
+def _fail_on_error_outputs(app, doctree) -> None:
+    """Warn for every traceback a page's cells printed without raising (an error in a callback, say)."""
+    for node in doctree.findall(nodes.literal_block):
+        if "traceback" in node.get("classes", []):
+            last = next((line for line in reversed(node.astext().splitlines()) if line.strip()), "")
+            logger.warning("a cell printed an error: %s", last.strip(), location=node, type="gradavg", subtype="cell")
 
 
 def _purge(app, env, docname) -> None:
@@ -312,6 +322,25 @@ def _fail_on_unrendered_math(app, pagename, templatename, context, doctree) -> N
                        type="gradavg", subtype="math")
 
 
+_MAIN_PROCESS = os.getpid()
+
+
+def _stop_katex_server_with_its_writer(app, pagename, templatename, context, doctree) -> None:
+    """Stop the KaTeX render server a forked page writer started, when that writer exits.
+
+    sphinxcontrib-katex starts one node server per process that renders math and
+    stops it at interpreter exit, which a forked writer (``-j``) never reaches: the
+    server would outlive the build holding its output pipes open, and a caller
+    waiting for them would never return. Forked workers do run multiprocessing's
+    finalizers.
+    """
+    from sphinxcontrib.katex import KaTeXServer
+
+    server = KaTeXServer.katex_server
+    if server is not None and os.getpid() != _MAIN_PROCESS and not hasattr(server, "gradavg_finalizer"):
+        server.gradavg_finalizer = multiprocessing.util.Finalize(server, server.terminate, exitpriority=10)
+
+
 def setup(app):
     import myst_nb.core.execute.cache as cached_execution
     from sphinx_proof.domain import ProofDomain
@@ -323,6 +352,7 @@ def setup(app):
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _pages_with_changed_dependencies)
     app.connect("doctree-read", _collect_verdicts)
+    app.connect("doctree-read", _fail_on_error_outputs)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-updated", _write_ledger_pages_every_build)
@@ -332,7 +362,5 @@ def setup(app):
     app.connect("builder-inited", _check_statements)
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _fail_on_unrendered_math)
-    # Pages are read in parallel but written by one process: sphinxcontrib-katex starts a node render
-    # server in each process that writes, and a forked writer exits without stopping its server, which
-    # then lives on holding the build's output pipes open (a caller waiting for them never returns).
-    return {"parallel_read_safe": True, "parallel_write_safe": False}
+    app.connect("html-page-context", _stop_katex_server_with_its_writer)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -107,7 +107,7 @@ def scaling_figure(x: np.ndarray, y: np.ndarray, ks: Sequence[int], step_sizes: 
     figure, axes = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
     for k in ks:
         axes.plot(k * step_sizes, scaling_gap_curve(x, y, k, step_sizes), lw=1.6, label=f"k = {k} batches")
-    axes.set(xlabel=r"total step $k\eta$", ylabel=r"$\lVert\theta_{k\ \mathrm{steps}} - \theta_{\mathrm{one\ step}}\rVert$",
+    axes.set(xlabel=r"total step $k\eta$", ylabel="distance between the two endpoints",
              title=r"$k$ steps of $\eta$ against one step of $k\eta$")
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8)
