@@ -16,7 +16,7 @@ SPHINXOPTS ?= -W -n --keep-going -j auto
 DOCTREES  := -d _build/doctrees
 SPHINXBUILD = $(PY) -m sphinx -c . docs
 
-.PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live mutation
+.PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live page-speed mutation
 
 html: setup assets
 	$(SPHINXBUILD) -b html $(SPHINXOPTS) $(DOCTREES) _build/html
@@ -83,6 +83,10 @@ ledger: setup
 
 benchmark: setup assets
 	$(PY) benchmarks/build_times.py
+
+# per page: gzip weight and time until rendered, in headless chromium, on the site 'make html' built
+page-speed: html
+	$(PY) benchmarks/page_speed.py
 
 # cold and warm time of a live check in the browser, on the site that 'make html' built
 benchmark-live: html
