@@ -325,14 +325,25 @@ def _fail_on_unrendered_math(app, pagename, templatename, context, doctree) -> N
 _MAIN_PROCESS = os.getpid()
 
 
+def _own_katex_server_per_writer() -> None:
+    """In a forked page writer, forget the render server inherited from the parent.
+
+    sphinxcontrib-katex keeps one node render server per process, talked to over
+    one socket. A writer forked after the parent started its server would share
+    that socket with its siblings, so each writer starts its own instead.
+    """
+    import sphinxcontrib.katex
+
+    sphinxcontrib.katex.KaTeXServer.katex_server = None
+
+
 def _stop_katex_server_with_its_writer(app, pagename, templatename, context, doctree) -> None:
     """Stop the KaTeX render server a forked page writer started, when that writer exits.
 
-    sphinxcontrib-katex starts one node server per process that renders math and
-    stops it at interpreter exit, which a forked writer (``-j``) never reaches: the
-    server would outlive the build holding its output pipes open, and a caller
-    waiting for them would never return. Forked workers do run multiprocessing's
-    finalizers.
+    The server is stopped at interpreter exit, which a forked writer (``-j``) never
+    reaches: it would outlive the build holding its output pipes open, and a
+    caller waiting for them would never return. Forked workers do run
+    multiprocessing's finalizers.
     """
     from sphinxcontrib.katex import KaTeXServer
 
@@ -363,4 +374,5 @@ def setup(app):
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _fail_on_unrendered_math)
     app.connect("html-page-context", _stop_katex_server_with_its_writer)
+    os.register_at_fork(after_in_child=_own_katex_server_per_writer)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
