@@ -58,20 +58,32 @@ def _module_level(tree: ast.Module):
             stack.extend(child for child in node.body if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
+@lru_cache(maxsize=1)
+def _package_root() -> Path:
+    """The folder of the ``gradavg`` package on the import path (imports only its small ``__init__``)."""
+    return Path(importlib.util.find_spec("gradavg").origin).parent
+
+
 def module_source(module: str) -> Path | None:
-    """The source file of ``module``, or ``None`` when it is no module with Python source (a name inside one).
+    """The source file of a ``gradavg`` module, or ``None`` when the name is no such module (a name inside one).
+
+    Read from the package's folder, without importing anything: the build asks
+    this for every page on every run.
 
     Example:
         >>> module_source("gradavg.engine.exact").name
         'exact.py'
-        >>> module_source("gradavg.engine.exact.decide") is None
-        True
+        >>> module_source("gradavg.engine.exact.decide") is None, module_source("numpy") is None
+        (True, True)
     """
-    try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, AttributeError, ValueError):  # "a.b.name" where a.b is a module, not a package
+    parts = module.split(".")
+    if parts[0] != "gradavg":
         return None
-    return Path(spec.origin) if spec and spec.origin and spec.origin.endswith(".py") else None
+    path = _package_root().joinpath(*parts[1:])
+    for candidate in ([path.with_suffix(".py")] if len(parts) > 1 else []) + [path / "__init__.py"]:
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 @lru_cache(maxsize=None)
