@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from gradavg.engine.claims import Claim, Verdict, register
-from gradavg.engine.exact import decide
+from gradavg.engine.exact import decide, decide_polynomial
 from gradavg.engine.sums import as_statistics
 from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap, sgd_updates
 
@@ -86,13 +86,8 @@ K_BATCHES, PER_BATCH = 3, 2
 def _linear_scaling(orders) -> Verdict:
     """k steps of eta on k batch means minus one step of k*eta on the union, minus the closed form: 0 in QQ[...]."""
     batches = batch_mean_losses(K_BATCHES, PER_BATCH, PARAMS)
-    gap = scaling_gap(batches, PARAMS, eta, orders)
-    symbols = sorted(set().union(*(g.free_symbols for g in gap)) | {eta, *PARAMS}, key=str)
-    ring, *_ = sp.ring(symbols, sp.QQ)
-    reduced = [ring(g).as_expr() for g in gap]
-    return decide(lambda at: [r.xreplace(at) for r in reduced], symbols,
-                  lambda: (reduced, "k steps minus one step of k*eta minus the closed form is 0 in the polynomial "
-                                    "ring over QQ"))
+    return decide_polynomial(scaling_gap(batches, PARAMS, eta, orders),
+                             "k steps minus one step of k*eta minus the closed form is 0", symbols=(eta, *PARAMS))
 
 
 register(

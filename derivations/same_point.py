@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from gradavg.engine.claims import Claim, Verdict, register
-from gradavg.engine.exact import decide
+from gradavg.engine.exact import decide_polynomial
 from gradavg.topics.same_point import epoch_difference_coefficients, gradient_at, quadratic_losses, stale_average_identity
 
 THETA = sp.symbols("theta_1 theta_2")
@@ -81,13 +81,9 @@ def _epoch(orders_kept) -> Verdict:
     for k, c in coefficients.items():
         if k in orders_kept:
             closed += ETA**k * c
-    difference = [sp.expand(s - f - c) for s, f, c in zip(point, full_step, closed)]
-    symbols = sorted(set().union(*(d.free_symbols for d in difference)) | {ETA, *THETA}, key=str)
-    ring, *_ = sp.ring(symbols, sp.QQ)
-    reduced = [ring(d).as_expr() for d in difference]
-    return decide(lambda at: [d.xreplace(at) for d in reduced], symbols,
-                  lambda: (reduced, "sequential endpoint minus full-batch step minus the closed form is 0 "
-                                    "in the polynomial ring over QQ"))
+    difference = [s - f - c for s, f, c in zip(point, full_step, closed)]
+    return decide_polynomial(difference, "sequential endpoint minus full-batch step minus the closed form is 0",
+                             symbols=(ETA, *THETA))
 
 
 register(

@@ -21,6 +21,19 @@ use_host_devices()
 ROOT = Path(__file__).resolve().parents[1]
 STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
 CHROMIUM = "/usr/bin/chromium"
+#: the front matter that makes a page an executed notebook, for the pages tests write
+NOTEBOOK_FRONT_MATTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+"""
 
 
 def pytest_collection_modifyitems(items):

@@ -5,23 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, sphinx_build
+from conftest import NOTEBOOK_FRONT_MATTER, ROOT, sphinx_build
 
 pytestmark = pytest.mark.build
 
-FRONT_MATTER = """---
-orphan: true
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-"""
+FRONT_MATTER = NOTEBOOK_FRONT_MATTER.replace("---\n", "---\norphan: true\n", 1)
 
 
 def page(title: str, code: str) -> str:

@@ -8,27 +8,15 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import NOTEBOOK_FRONT_MATTER, ROOT
 
 pytestmark = pytest.mark.build
 
-FRONT_MATTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-"""
 PAGES = {
     "index": "# Pages\n\n```{toctree}\ndata\nsums\nprose\n```\n",
-    "data": FRONT_MATTER + "# Data\n\n```{code-cell} ipython3\nfrom gradavg.topics.data import anscombe_i\n"
-                           "len(anscombe_i()[0])\n```\n",
-    "sums": FRONT_MATTER + "# Sums\n\n```{code-cell} ipython3\nimport gradavg.engine.sums\n1 + 1\n```\n",
+    "data": NOTEBOOK_FRONT_MATTER + "# Data\n\n```{code-cell} ipython3\nfrom gradavg.topics.data import anscombe_i\n"
+                                    "len(anscombe_i()[0])\n```\n",
+    "sums": NOTEBOOK_FRONT_MATTER + "# Sums\n\n```{code-cell} ipython3\nimport gradavg.engine.sums\n1 + 1\n```\n",
     "prose": "# Prose\n\nNo code here.\n",
 }
 EXECUTED = re.compile(r"(\w+)\.md: Executed notebook")

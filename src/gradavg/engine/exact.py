@@ -174,3 +174,24 @@ def decide(
         method = f"exact evaluation: zero at {points} random rational points (not a proof)"
     return Verdict(True, method)
 
+
+
+def decide_polynomial(differences: Sequence[sp.Expr], how: str, symbols: Sequence[sp.Symbol] = ()) -> Verdict:
+    """Decide that polynomial differences with rational coefficients are 0, by reduction in the ring over QQ.
+
+    The ring's canonical form is the proof; random rational points give the
+    witness when a difference is not 0. ``symbols`` adds variables that may have
+    cancelled out of every difference, so a witness still names them.
+
+    Example:
+        >>> a, b = sp.symbols("a b")
+        >>> decide_polynomial([(a + b) ** 2 - a**2 - 2 * a * b - b**2], "expanded").method
+        'symbolic: expanded in the polynomial ring over QQ'
+        >>> decide_polynomial([(a + b) ** 2 - a**2 - b**2], "expanded").gap
+        (40/7,)
+    """
+    variables = sorted(set().union(*(sp.sympify(d).free_symbols for d in differences)) | set(symbols), key=str)
+    ring, *_ = sp.ring(variables, sp.QQ)
+    reduced = [ring(sp.expand(d)).as_expr() for d in differences]
+    return decide(lambda at: [d.xreplace(at) for d in reduced], variables,
+                  lambda: (reduced, f"{how} in the polynomial ring over QQ"))
