@@ -349,7 +349,14 @@ def _stop_katex_server_with_its_writer(app, pagename, templatename, context, doc
 
     server = KaTeXServer.katex_server
     if server is not None and os.getpid() != _MAIN_PROCESS and not hasattr(server, "gradavg_finalizer"):
-        server.gradavg_finalizer = multiprocessing.util.Finalize(server, server.terminate, exitpriority=10)
+        server.gradavg_finalizer = multiprocessing.util.Finalize(server, _terminate_if_running, args=(server,),
+                                                                  exitpriority=10)
+
+
+def _terminate_if_running(server) -> None:
+    # Python 3.13 runs a forked worker's atexit handlers too, which may have stopped the server already
+    if server.process.poll() is None:
+        server.terminate()
 
 
 def setup(app):
