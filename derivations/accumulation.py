@@ -65,7 +65,7 @@ def _gap_terms(sizes, sign: int):
 
     def correction(gradients):
         weights = [sign * (sp.Rational(1, K) - sp.Rational(n, N)) / n for n in sizes]
-        return [sp.Add(*[c * g[j] for c, g in zip(weights, gradients)]) for j in range(len(gradients[0]))]
+        return [sum(c * g[j] for c, g in zip(weights, gradients)) for j in range(len(gradients[0]))]
 
     return correction
 
