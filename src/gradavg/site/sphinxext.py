@@ -11,6 +11,10 @@
   collects the verdicts from the pages' executed output (cached or not), and
   the ``gradavg-ledger`` directive turns them into the proof ledger's table; a
   claim whose verdict no page produced fails the build.
+- Pages execute in kernels forked from one process that has already
+  imported IPython, SymPy, NumPy and Matplotlib
+  (:mod:`gradavg.site.warm_kernels`), started with the build and stopped
+  with it.
 - Parallel reading (``-j``) works: the execution cache's database is created
   before the readers fork, the collected keys and verdicts are merged from
   the readers, and sphinx-proof's domain (whose data lives in
@@ -37,6 +41,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..checks.pages import pages_by_claim, statements
 from ..engine.claims import format_seconds, ledger
+from . import warm_kernels
 from .dependencies import dependency_key
 from .ledger_view import ledger_totals
 
@@ -164,6 +169,7 @@ def _fail_on_error_outputs(app, doctree) -> None:
 
 
 def _purge(app, env, docname) -> None:
+    app.gradavg_pages_changed = True
     _verdicts(env).pop(docname, None)
     _keys(env).pop(docname, None)
     getattr(env, "gradavg_ledger_pages", set()).discard(docname)
@@ -192,8 +198,14 @@ class LedgerDirective(SphinxDirective):
         return [ledger_table()]
 
 
-def _write_ledger_pages_every_build(app, env) -> list[str]:
-    return sorted(getattr(env, "gradavg_ledger_pages", ()))
+def _note_pages_read(app, env, docnames) -> None:
+    if docnames:
+        app.gradavg_pages_changed = True
+
+
+def _write_ledger_pages_when_verdicts_may_change(app, env) -> list[str]:
+    """The ledger pages show every page's verdicts: write them again whenever a page was read or removed."""
+    return sorted(getattr(env, "gradavg_ledger_pages", ())) if getattr(app, "gradavg_pages_changed", False) else []
 
 
 def _with_math(text: str) -> list[nodes.Node]:
@@ -298,6 +310,19 @@ class CellExecutionFailed(ExecutionError):
         return f"{page}\n{self.__cause__}" if self.__cause__ else page
 
 
+def _start_warm_kernels(app) -> None:
+    """Pages execute in kernels forked from one process that has imported what they use (:mod:`.warm_kernels`)."""
+    if app.config.nb_execution_mode != "off":
+        app.gradavg_warm_kernels = warm_kernels.start()
+
+
+def _stop_warm_kernels(app, exception) -> None:
+    template = getattr(app, "gradavg_warm_kernels", None)
+    if template is not None:
+        template.stop()
+        app.gradavg_warm_kernels = None
+
+
 def _merge_nothing(self, docnames, otherdata) -> None:
     """sphinx-proof keeps no domain data of its own: there is nothing to merge."""
 
@@ -367,13 +392,16 @@ def setup(app):
         ProofDomain.merge_domaindata = _merge_nothing
     cached_execution.ExecutionError = CellExecutionFailed
     app.connect("builder-inited", _create_execution_cache)
+    app.connect("builder-inited", _start_warm_kernels)
+    app.connect("build-finished", _stop_warm_kernels)
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _pages_with_changed_dependencies)
     app.connect("doctree-read", _collect_verdicts)
     app.connect("doctree-read", _fail_on_error_outputs)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("env-updated", _write_ledger_pages_every_build)
+    app.connect("env-before-read-docs", _note_pages_read)
+    app.connect("env-updated", _write_ledger_pages_when_verdicts_may_change)
     app.connect("doctree-resolved", _fill_ledger)
     app.add_node(ledger_table)
     app.add_directive("gradavg-ledger", LedgerDirective)
