@@ -29,6 +29,13 @@ def imported_names(path: Path, module: str, inside_functions: bool = True) -> li
         ...     imported_names(source, "gradavg.topics.m")
         ['numpy', 'gradavg.engine', 'gradavg.engine.exact']
     """
+    status = path.stat()
+    return list(_imported_names(path, module, inside_functions, status.st_mtime_ns, status.st_size))
+
+
+@lru_cache(maxsize=None)
+def _imported_names(path: Path, module: str, inside_functions: bool, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """:func:`imported_names`, parsed once per version of the file (the build asks for every page)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
@@ -43,7 +50,7 @@ def imported_names(path: Path, module: str, inside_functions: bool = True) -> li
                 target = node.module
             found.append(target)
             found += [f"{target}.{alias.name}" for alias in node.names]
-    return found
+    return tuple(found)
 
 
 def _module_level(tree: ast.Module):
