@@ -14,12 +14,13 @@ PORT      ?= 8000
 SPHINXOPTS ?= -W -n --keep-going -j auto
 # Sphinx's pickles stay out of the published site
 DOCTREES  := -d _build/doctrees
-SPHINXBUILD = $(PY) -m sphinx -c . docs
+# starts Sphinx only when an input of the site changed since the last build that passed (gradavg.site.build)
+SITEBUILD = $(PY) -m gradavg.site.build docs _build/html
 
 .PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live page-speed mutation
 
 html: setup assets
-	$(SPHINXBUILD) -b html $(SPHINXOPTS) $(DOCTREES) _build/html
+	$(SITEBUILD) $(SPHINXOPTS) $(DOCTREES)
 	@echo
 	@echo "The site is in _build/html/ (home page: _build/html/index.html)."
 	@echo "Serve it with:  make serve   (then open http://localhost:$(PORT)/)"

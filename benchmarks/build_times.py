@@ -1,5 +1,9 @@
 """Measure the docs build: clean, no-change, prose-only edit, library edit, the execution floor, reproducibility.
 
+Every build runs the site's build command (``python -m gradavg.site.build``,
+what ``make html`` runs), which starts Sphinx unless no input changed; the
+no-change rebuild is also timed with sphinx-build itself.
+
 Works on a throwaway copy of the checkout (the real one is never edited), with
 that copy's ``src/`` and ``derivations/`` first on the import path, so a
 library edit there is what the pages execute. Builds use the Makefile's flags
@@ -33,20 +37,24 @@ EXECUTED = re.compile(r"Executed notebook in ([0-9.]+) seconds")
 STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
 
 
-def build(copy: Path, out: str, *extra: str, cache: str | None = None, strict: bool = True) -> tuple[float, list[float]]:
-    """Build the copy's docs; returns wall seconds and per-page execution seconds.
+def build(copy: Path, out: str, *extra: str, cache: str | None = None, strict: bool = True,
+          sphinx_itself: bool = False) -> tuple[float, list[float]]:
+    """Build the copy's docs with the site's build command; returns wall seconds and per-page execution seconds.
 
     ``cache`` replaces the library-keyed execution cache (for a second clean
     build); ``strict=False`` is for the build with execution off, where glued
-    values are missing by design.
+    values are missing by design; ``sphinx_itself`` runs sphinx-build directly,
+    without the build command's check that something changed.
     """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy / "src"), str(copy)]),
            "SOURCE_DATE_EPOCH": "1767225600"}
     flags = STRICT if strict else ["-Q"]
     if cache:
         flags = [*flags, "-D", f"nb_execution_cache_path={cache}"]
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(copy), *flags,
-               *extra, str(copy / "docs"), str(copy / "_build" / out)]
+    if sphinx_itself:
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", ".", *flags, *extra, "docs", f"_build/{out}"]
+    else:
+        command = [sys.executable, "-m", "gradavg.site.build", "docs", f"_build/{out}", *flags, *extra]
     start = time.perf_counter()
     run = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -85,6 +93,9 @@ def main() -> None:
 
         nochange, runs = build(copy, "html")
         print(f"no-change rebuild           {nochange:7.2f} s  ({len(runs)} executed; {nochange / clean:.1%} of clean)")
+        itself, runs = build(copy, "html", sphinx_itself=True)
+        print(f"  the same, sphinx-build    {itself:7.2f} s  ({len(runs)} executed; {itself / clean:.1%} of clean: "
+              "Sphinx started although nothing changed)")
 
         edit(copy / "docs" / "linearity.md", "This page proves", "This page proves, in full,")
         prose, prose_runs = build(copy, "html")
