@@ -7,7 +7,7 @@ no-change rebuild is also timed with sphinx-build itself.
 Works on a throwaway copy of the checkout (the real one is never edited), with
 that copy's ``src/`` and ``derivations/`` first on the import path, so a
 library edit there is what the pages execute. Builds use the Makefile's flags
-(``-W -n --keep-going -j auto``) and ``SOURCE_DATE_EPOCH``, as a reproducible
+(``SPHINXOPTS``) and ``SOURCE_DATE_EPOCH``, as a reproducible
 build does. Prints one line per figure, then
 
     floor = (sum of per-page execution times) / cores + build time with execution off
@@ -34,7 +34,8 @@ from gradavg.site.reproducible import differing_files
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("conf.py", "docs", "src", "derivations")
 EXECUTED = re.compile(r"Executed notebook in ([0-9.]+) seconds")
-STRICT = ["-W", "-n", "--keep-going", "-j", "auto"]
+#: the Makefile's sphinx-build options (``make benchmark`` passes them; these are its defaults on this machine)
+STRICT = os.environ.get("SPHINXOPTS", f"-W -n --keep-going -j {(os.cpu_count() or 1) + 1}").split()
 
 
 def build(copy: Path, out: str, *extra: str, cache: str | None = None, strict: bool = True,

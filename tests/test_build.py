@@ -79,3 +79,46 @@ def test_an_error_printed_after_a_cell_fails_the_build(docs_copy, tmp_path):
     log = build.stdout + build.stderr
     assert build.returncode != 0
     assert "bad_callback.md" in log and "a cell printed an error" in log
+
+
+# --- the KaTeX render servers the build starts ---------------------------------------------------------------
+
+def test_every_katex_server_the_build_started_is_stopped_when_it_ends():
+    import subprocess
+    import sys
+
+    from gradavg.site import sphinxext
+
+    sphinxext._note_katex_servers(None)
+    server = sphinxext._NotedPopen([sys.executable, "-c", "import time; time.sleep(60)", "katex-server"])
+    other = sphinxext._NotedPopen([sys.executable, "-c", "import time; time.sleep(60)", "not-a-render-server"])
+    try:
+        sphinxext._stop_katex_servers(None, None)
+        assert server.wait(timeout=10) != 0  # stopped by the build's end
+        with pytest.raises(subprocess.TimeoutExpired):
+            other.wait(timeout=0.5)  # a process that is no render server (a reused pid, say) is left alone
+    finally:
+        other.kill()
+        server.kill()
+        other.wait()
+        server.wait()
+
+
+def test_a_refused_katex_start_is_tried_again_then_given_up():
+    from gradavg.site.sphinxext import _retry_refused_starts
+
+    class Server:
+        refusals = 2
+
+        @classmethod
+        def start(cls):
+            if cls.refusals:
+                cls.refusals -= 1
+                raise ConnectionRefusedError
+            return "started"
+
+    Server.start = _retry_refused_starts(Server.start)
+    assert Server.start() == "started"
+    Server.refusals = 3
+    with pytest.raises(ConnectionRefusedError):
+        Server.start()

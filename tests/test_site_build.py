@@ -90,11 +90,13 @@ def test_a_failed_build_is_rebuilt_and_a_forced_one_always_runs(project, sphinx)
     assert len(sphinx.runs) == 4
 
 
-def test_a_deleted_output_is_rebuilt(project, sphinx):
+def test_a_deleted_output_or_stamp_is_rebuilt(project, sphinx):
     build.main(["docs", "out"])
-    (project / "out" / build.STAMP).unlink()
+    (project / "out").rmdir()
     build.main(["docs", "out"])
-    assert len(sphinx.runs) == 2
+    build.stamp_path(project / "out").unlink()
+    build.main(["docs", "out"])
+    assert len(sphinx.runs) == 3
 
 
 def test_bad_arguments_get_the_usage(project, sphinx, capsys):
@@ -102,3 +104,4 @@ def test_bad_arguments_get_the_usage(project, sphinx, capsys):
     assert build.main(["-W", "docs", "out"]) == 2
     assert build.main(["missing", "out"]) == 2
     assert "usage" in capsys.readouterr().err and not sphinx.runs
+

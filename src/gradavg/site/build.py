@@ -2,8 +2,8 @@
 
 ``python -m gradavg.site.build SOURCE OUTPUT [sphinx-build options...]`` (what
 ``make html`` runs, from the folder holding ``conf.py``) fingerprints every
-input of the site, checks it against the fingerprint stored in ``OUTPUT`` by
-the last successful build, and starts Sphinx only when they differ. Starting
+input of the site, checks it against the fingerprint stored beside ``OUTPUT``
+by the last successful build, and starts Sphinx only when they differ. Starting
 Sphinx costs seconds before it can tell that nothing changed (importing its
 extensions alone takes about one); this check takes milliseconds.
 
@@ -23,8 +23,6 @@ import os
 import sys
 from pathlib import Path
 
-#: the file in the output folder holding the fingerprint of the inputs of the last build that passed
-STAMP = ".gradavg-inputs"
 #: files and folders (under the configuration folder) whose contents the site is built from, besides the source folder
 INPUTS = ("conf.py", "pyproject.toml", "src", "derivations", "_build/static", "node_modules/katex/dist/katex.min.js")
 #: environment variables that change what the build writes
@@ -82,6 +80,16 @@ def fingerprint(source: Path, arguments: list[str], configuration: Path = Path("
     return digest.hexdigest()
 
 
+def stamp_path(output: Path) -> Path:
+    """Where the fingerprint of the last build of ``output`` that passed is kept: beside it, not in the published site.
+
+    Example:
+        >>> stamp_path(Path("_build/html")).as_posix()
+        '_build/.html-inputs'
+    """
+    return output.parent / f".{output.name}-inputs"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build ``SOURCE`` into ``OUTPUT`` with Sphinx's html builder, or report that it is up to date; Sphinx's exit status."""
     arguments = sys.argv[1:] if argv is None else argv
@@ -92,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     if not source.is_dir():
         print(f"gradavg.site.build: no source folder {source}", file=sys.stderr)
         return 2
-    stamp = output / STAMP
+    stamp = stamp_path(output)
     inputs = fingerprint(source, options)
     forced = any(option in FORCING for option in options)
-    if stamp.is_file() and stamp.read_text() == inputs and not forced:
+    if output.is_dir() and stamp.is_file() and stamp.read_text() == inputs and not forced:
         print(f"{output} is up to date: no input of the site changed since its last build (Sphinx not started).")
         return 0
     stamp.unlink(missing_ok=True)

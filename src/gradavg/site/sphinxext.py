@@ -29,9 +29,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import multiprocessing.util
 import os
 import re
+import signal
+import subprocess
+import tempfile
 from pathlib import Path
 
 from docutils import nodes
@@ -362,32 +364,78 @@ def _own_katex_server_per_writer() -> None:
     sphinxcontrib.katex.KaTeXServer.katex_server = None
 
 
-def _stop_katex_server_with_its_writer(app, pagename, templatename, context, doctree) -> None:
-    """Stop the KaTeX render server a forked page writer started, when that writer exits.
+class _NotedPopen(subprocess.Popen):
+    """sphinxcontrib-katex's ``Popen``: every render server it starts, in any process of the build, is noted."""
 
-    The server is stopped at interpreter exit, which a forked writer (``-j``) never
-    reaches: it would outlive the build holding its output pipes open, and a
-    caller waiting for them would never return. Forked workers do run
-    multiprocessing's finalizers.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if _katex_servers is not None:
+            (_katex_servers / str(self.pid)).touch()
+
+
+def _retry_refused_starts(start):
+    """Wrap sphinxcontrib-katex's server start: start again when the first connection is refused.
+
+    It connects as soon as the server's socket file exists, which the server
+    creates just before it listens: on a busy machine the connection is
+    sometimes refused (seen in several of a dozen clean builds with three
+    readers, each failing the build and leaving that server running). The
+    refused server was noted when it started and is stopped with the others.
     """
-    from sphinxcontrib.katex import KaTeXServer
 
-    server = KaTeXServer.katex_server
-    if server is not None and os.getpid() != _MAIN_PROCESS and not hasattr(server, "gradavg_finalizer"):
-        server.gradavg_finalizer = multiprocessing.util.Finalize(server, _terminate_if_running, args=(server,),
-                                                                  exitpriority=10)
+    def start_again_if_refused(cls):
+        for attempt in range(3):
+            try:
+                return start.__func__(cls)
+            except ConnectionRefusedError:
+                if attempt == 2:
+                    raise
+
+    start_again_if_refused.gradavg_retries = True
+    return classmethod(start_again_if_refused)
 
 
-def _terminate_if_running(server) -> None:
-    # Python 3.13 runs a forked worker's atexit handlers too, which may have stopped the server already
-    if server.process.poll() is None:
-        server.terminate()
+#: where the build notes the process ids of its KaTeX render servers (set when the build starts)
+_katex_servers: Path | None = None
+
+
+def _note_katex_servers(app) -> None:
+    global _katex_servers
+    _katex_servers = Path(tempfile.mkdtemp(prefix="gradavg-katex-"))
+
+
+def _stop_katex_servers(app, exception) -> None:
+    """Stop every KaTeX render server this build started that still runs.
+
+    sphinxcontrib-katex stops a server at interpreter exit, which a forked page
+    writer (``-j``) never reaches: its server would outlive the build holding
+    the build's output pipes open, and a caller waiting for them would never
+    return. The main process's own server is stopped here too (its exit
+    handler then finds it stopped).
+    """
+    global _katex_servers
+    if _katex_servers is None or os.getpid() != _MAIN_PROCESS:
+        return
+    for noted in sorted(_katex_servers.iterdir()):
+        try:
+            if b"katex-server" in Path("/proc", noted.name, "cmdline").read_bytes():
+                os.kill(int(noted.name), signal.SIGTERM)
+        except OSError:
+            pass  # already gone
+        noted.unlink()
+    _katex_servers.rmdir()
+    _katex_servers = None
 
 
 def setup(app):
     import myst_nb.core.execute.cache as cached_execution
     from sphinx_proof.domain import ProofDomain
+    import sphinxcontrib.katex
+    from sphinxcontrib.katex import KaTeXServer
 
+    if not getattr(KaTeXServer.start, "gradavg_retries", False):
+        KaTeXServer.start = _retry_refused_starts(KaTeXServer.start)
+    sphinxcontrib.katex.Popen = _NotedPopen
     if "merge_domaindata" not in vars(ProofDomain):
         ProofDomain.merge_domaindata = _merge_nothing
     cached_execution.ExecutionError = CellExecutionFailed
@@ -408,6 +456,7 @@ def setup(app):
     app.connect("builder-inited", _check_statements)
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _fail_on_unrendered_math)
-    app.connect("html-page-context", _stop_katex_server_with_its_writer)
+    app.connect("builder-inited", _note_katex_servers)
+    app.connect("build-finished", _stop_katex_servers)
     os.register_at_fork(after_in_child=_own_katex_server_per_writer)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
