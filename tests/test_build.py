@@ -1,6 +1,7 @@
 """The strict docs build: it succeeds on the real pages and fails, naming the page, on bad ones."""
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,6 @@ def test_an_error_printed_after_a_cell_fails_the_build(docs_copy, tmp_path):
 # --- the KaTeX render servers the build starts ---------------------------------------------------------------
 
 def test_every_katex_server_the_build_started_is_stopped_when_it_ends():
-    import subprocess
     import sys
 
     from gradavg.site import sphinxext
@@ -104,21 +104,40 @@ def test_every_katex_server_the_build_started_is_stopped_when_it_ends():
         server.wait()
 
 
-def test_a_refused_katex_start_is_tried_again_then_given_up():
-    from gradavg.site.sphinxext import _retry_refused_starts
+def test_the_katex_server_is_reached_even_if_it_listens_only_after_binding(tmp_path):
+    import socket
+    import sys
+
+    from gradavg.site.sphinxext import _start_server_process
+
+    # a stand-in server that creates its socket file, waits half a second, and only then listens
+    late = ("import socket, sys, time\n"
+            "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); time.sleep(0.5); s.listen(1)\n"
+            "c, _ = s.accept(); time.sleep(60)\n")
 
     class Server:
-        refusals = 2
+        @classmethod
+        def build_command(cls, socket):
+            return [sys.executable, "-c", late, str(socket)]
 
         @classmethod
-        def start(cls):
-            if cls.refusals:
-                cls.refusals -= 1
-                raise ConnectionRefusedError
-            return "started"
+        def timeout_error(cls, timeout):
+            return TimeoutError(timeout)
 
-    Server.start = _retry_refused_starts(Server.start)
-    assert Server.start() == "started"
-    Server.refusals = 3
-    with pytest.raises(ConnectionRefusedError):
-        Server.start()
+    process, connection = _start_server_process(Server, tmp_path, timeout=10)
+    try:
+        assert connection.getpeername() == str(tmp_path / "katex.sock") and process.poll() is None
+    finally:
+        connection.close()
+        process.kill()
+        process.wait()
+    # the upstream way, one connection as soon as the file exists, is refused by that server
+    early = subprocess.Popen([sys.executable, "-c", late, str(tmp_path / "early.sock")])
+    try:
+        while not (tmp_path / "early.sock").exists():
+            pass
+        with pytest.raises(ConnectionRefusedError):
+            socket.socket(socket.AF_UNIX).connect(str(tmp_path / "early.sock"))
+    finally:
+        early.kill()
+        early.wait()

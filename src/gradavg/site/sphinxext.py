@@ -29,11 +29,14 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import multiprocessing.util
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from docutils import nodes
@@ -352,20 +355,29 @@ def _fail_on_unrendered_math(app, pagename, templatename, context, doctree) -> N
 _MAIN_PROCESS = os.getpid()
 
 
-def _own_katex_server_per_writer() -> None:
-    """In a forked page writer, forget the render server inherited from the parent.
+def _own_katex_server_per_writer(server_class) -> None:
+    """In a forked page writer, forget the render server inherited from the parent, and stop its own when it exits.
 
     sphinxcontrib-katex keeps one node render server per process, talked to over
     one socket. A writer forked after the parent started its server would share
-    that socket with its siblings, so each writer starts its own instead.
+    that socket with its siblings, so each writer starts its own instead. It
+    stops that server at interpreter exit, which a forked writer never reaches;
+    forked workers do run multiprocessing's finalizers (registered here, after
+    the fork, since the fork clears those of the parent).
     """
-    import sphinxcontrib.katex
+    server_class.katex_server = None
+    multiprocessing.util.Finalize(server_class, _stop_own_katex_server, args=(server_class,), exitpriority=10)
 
-    sphinxcontrib.katex.KaTeXServer.katex_server = None
+
+def _stop_own_katex_server(server_class) -> None:
+    server = server_class.katex_server
+    # Python 3.13 runs a forked worker's exit handlers too, which may have stopped it already
+    if server is not None and server.process.poll() is None:
+        server.terminate()
 
 
 class _NotedPopen(subprocess.Popen):
-    """sphinxcontrib-katex's ``Popen``: every render server it starts, in any process of the build, is noted."""
+    """A KaTeX render server's process, noted where the build stops whatever of them still runs at its end."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -373,26 +385,33 @@ class _NotedPopen(subprocess.Popen):
             (_katex_servers / str(self.pid)).touch()
 
 
-def _retry_refused_starts(start):
-    """Wrap sphinxcontrib-katex's server start: start again when the first connection is refused.
+def _start_server_process(cls, rundir: Path, timeout: float):
+    """sphinxcontrib-katex's ``KaTeXServer.start_server_process``, connecting again until the server listens.
 
-    It connects as soon as the server's socket file exists, which the server
-    creates just before it listens: on a busy machine the connection is
-    sometimes refused (seen in several of a dozen clean builds with three
-    readers, each failing the build and leaving that server running). The
-    refused server was noted when it started and is stopped with the others.
+    Upstream connects once, as soon as the server's socket file exists, which
+    node creates just before it listens: on a busy machine that connection is
+    refused (in most clean builds with three readers, for one writer), failing
+    the build and leaving the server running. Otherwise the same: start the
+    server, connect within ``timeout`` seconds, return the process and socket.
     """
-
-    def start_again_if_refused(cls):
-        for attempt in range(3):
+    socket_path = rundir / "katex.sock"
+    process = _NotedPopen(cls.build_command(socket=socket_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if socket_path.is_socket():
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                return start.__func__(cls)
+                connection.settimeout(max(deadline - time.monotonic(), 0.001))
+                connection.connect(str(socket_path))
+                connection.settimeout(None)
+                return process, connection
             except ConnectionRefusedError:
-                if attempt == 2:
-                    raise
-
-    start_again_if_refused.gradavg_retries = True
-    return classmethod(start_again_if_refused)
+                connection.close()  # bound but not listening yet
+        time.sleep(0.001)
+    process.kill()
+    process.wait()
+    raise cls.timeout_error(timeout)
 
 
 #: where the build notes the process ids of its KaTeX render servers (set when the build starts)
@@ -407,11 +426,9 @@ def _note_katex_servers(app) -> None:
 def _stop_katex_servers(app, exception) -> None:
     """Stop every KaTeX render server this build started that still runs.
 
-    sphinxcontrib-katex stops a server at interpreter exit, which a forked page
-    writer (``-j``) never reaches: its server would outlive the build holding
-    the build's output pipes open, and a caller waiting for them would never
-    return. The main process's own server is stopped here too (its exit
-    handler then finds it stopped).
+    Each process stops its own server when it exits; this catches any left
+    over, which would outlive the build holding the build's output pipes open,
+    so that a caller waiting for them would never return.
     """
     global _katex_servers
     if _katex_servers is None or os.getpid() != _MAIN_PROCESS:
@@ -430,12 +447,9 @@ def _stop_katex_servers(app, exception) -> None:
 def setup(app):
     import myst_nb.core.execute.cache as cached_execution
     from sphinx_proof.domain import ProofDomain
-    import sphinxcontrib.katex
     from sphinxcontrib.katex import KaTeXServer
 
-    if not getattr(KaTeXServer.start, "gradavg_retries", False):
-        KaTeXServer.start = _retry_refused_starts(KaTeXServer.start)
-    sphinxcontrib.katex.Popen = _NotedPopen
+    KaTeXServer.start_server_process = classmethod(_start_server_process)
     if "merge_domaindata" not in vars(ProofDomain):
         ProofDomain.merge_domaindata = _merge_nothing
     cached_execution.ExecutionError = CellExecutionFailed
@@ -458,5 +472,5 @@ def setup(app):
     app.connect("html-page-context", _fail_on_unrendered_math)
     app.connect("builder-inited", _note_katex_servers)
     app.connect("build-finished", _stop_katex_servers)
-    os.register_at_fork(after_in_child=_own_katex_server_per_writer)
+    multiprocessing.util.register_after_fork(KaTeXServer, _own_katex_server_per_writer)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
