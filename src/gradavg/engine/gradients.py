@@ -117,10 +117,9 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
     """
     numerator, denominator = sp.fraction(quotient)
     if denominator == H and (polynomial := as_polynomial(numerator, H)) is not None:
-        h = polynomial.ring.gens[0]
-        (divided,), remainder = polynomial.div([h])
-        if remainder == 0:
-            return divided.subs(h, 0).as_expr()
+        limit = _divided_by_h_at_zero(polynomial, polynomial.ring.gens[0])
+        if limit is not None:
+            return limit.as_expr()
     if quotient.is_rational_function(H):
         return sp.cancel(sp.together(quotient)).subs(H, 0)
     return sp.limit(quotient, H, 0)
@@ -139,11 +138,16 @@ def limit_in_ring(cost: sp.Expr, param: sp.Symbol, ring, h):
         >>> limit_in_ring(w**3 + 2 * w, w, ring, h)
         3*w**2 + 2
     """
-    numerator = ring(cost.xreplace({param: param + H})) - ring(cost)
-    (quotient,), remainder = numerator.div([h])
-    if remainder != 0:
+    limit = _divided_by_h_at_zero(ring(cost.xreplace({param: param + H})) - ring(cost), h)
+    if limit is None:
         raise ArithmeticError("the difference quotient's numerator does not vanish at h = 0")
-    return quotient.subs(h, 0)
+    return limit
+
+
+def _divided_by_h_at_zero(numerator, h):
+    """``numerator / h`` at ``h = 0`` for a ring element that ``h`` divides exactly; ``None`` when it does not."""
+    (quotient,), remainder = numerator.div([h])
+    return quotient.subs(h, 0) if remainder == 0 else None
 
 
 def derivative_by_definition(cost: sp.Expr, param: sp.Symbol, point: dict) -> sp.Expr:
