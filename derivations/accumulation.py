@@ -14,7 +14,7 @@ from gradavg.topics.accumulation import (
     total_count_weights,
     weighted_identity,
 )
-from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.claims import Claim, Verdict, register, weakest
 from gradavg.engine.gradients import examples, per_example_losses
 from gradavg.engine.models import linear_regression
 
@@ -32,14 +32,15 @@ def _losses(n: int) -> list[sp.Expr]:
 
 def _all_splits(scheme) -> Verdict:
     """Check ``scheme`` against the whole batch's mean on every split in :data:`SPLITS`; first failure wins."""
-    verdict = None
+    verdicts = []
     for sizes in SPLITS:
         n = sum(sizes)
-        verdict = weighted_identity(_losses(n), MODEL.params, split(sizes), scheme(sizes), Fraction(1, n))
-        if not verdict.holds:
-            return verdict
+        verdicts.append(weighted_identity(_losses(n), MODEL.params, split(sizes), scheme(sizes), Fraction(1, n)))
+        if not verdicts[-1].holds:
+            return verdicts[-1]
     shown = ", ".join("+".join(map(str, sizes)) for sizes in SPLITS)
-    return Verdict(True, f"{verdict.method}; micro-batch sizes {shown}", residual=verdict.residual)
+    return Verdict(True, f"{verdicts[-1].method}; micro-batch sizes {shown}", residual=verdicts[-1].residual,
+                   evidence=weakest(v.evidence for v in verdicts))
 
 
 register(
@@ -53,6 +54,8 @@ register(
         check=lambda: _all_splits(total_count_weights),
         control="the mean of per-micro-batch mean losses, (1/K) sum_k (1/n_k) sum_{i in B_k} L_i, with unequal sizes",
         control_check=lambda: _all_splits(mean_of_means_weights),
+        evidence="proof",
+        scope="squared-error regression, micro-batch sizes 11 + 101 and 1 + 2 + 4; data and parameters symbolic",
     )
 )
 
@@ -88,6 +91,8 @@ register(
         check=lambda: _mean_of_means_gap(+1),
         control="the same gap with the opposite sign, sum_k (n_k/N - 1/K) gbar_k",
         control_check=lambda: _mean_of_means_gap(-1),
+        evidence="proof",
+        scope="squared-error regression, micro-batch sizes 11 + 101; data and parameters symbolic",
     )
 )
 
@@ -99,14 +104,14 @@ UNEVEN_SHARDS = (1, 2, 3, 6)
 
 def _data_parallel(uneven_scheme) -> Verdict:
     """Equal shards with the plain mean of local means, then uneven shards with ``uneven_scheme``."""
-    verdict = None
+    verdicts = []
     for sizes, scheme in ((EQUAL_SHARDS, mean_of_means_weights), (UNEVEN_SHARDS, uneven_scheme)):
         n = sum(sizes)
-        verdict = weighted_identity(_losses(n), MODEL.params, split(sizes), scheme(sizes), Fraction(1, n))
-        if not verdict.holds:
-            return verdict
-    return Verdict(True, f"{verdict.method}; shards 3+3+3+3 (plain mean) and 1+2+3+6 (count weights)",
-                   residual=verdict.residual)
+        verdicts.append(weighted_identity(_losses(n), MODEL.params, split(sizes), scheme(sizes), Fraction(1, n)))
+        if not verdicts[-1].holds:
+            return verdicts[-1]
+    return Verdict(True, f"{verdicts[-1].method}; shards 3+3+3+3 (plain mean) and 1+2+3+6 (count weights)",
+                   residual=verdicts[-1].residual, evidence=weakest(v.evidence for v in verdicts))
 
 
 register(
@@ -120,6 +125,8 @@ register(
         check=lambda: _data_parallel(count_weighted_mean_weights),
         control="uneven shards 1+2+3+6 all-reduced with the plain mean of local means",
         control_check=lambda: _data_parallel(mean_of_means_weights),
+        evidence="proof",
+        scope="squared-error regression, shards 3 + 3 + 3 + 3 and 1 + 2 + 3 + 6; data and parameters symbolic",
     )
 )
 
@@ -145,5 +152,7 @@ register(
         check=lambda: _summed_over_workers(Fraction(1, len(SUM_SHARDS))),
         control="the all-reduce average equals the one-machine gradient of the summed loss",
         control_check=lambda: _summed_over_workers(1),
+        evidence="proof",
+        scope="squared-error regression, M = 3 workers with shards 2 + 3 + 4; data and parameters symbolic",
     )
 )

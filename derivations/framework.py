@@ -29,6 +29,8 @@ register(
         check=check_per_example,
         control="jax.grad of the root mean squared error, sqrt(C), against the same mean of per-example gradients",
         control_check=lambda: check_per_example(control=True),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: ReLU network, Anscombe's quartet (N = 44)",
     )
 )
 
@@ -44,6 +46,8 @@ register(
         control="the same code without lax.pcast: parameters replicated, whose gradient is already summed over "
                 "devices (M times the full-batch gradient)",
         control_check=lambda: check_data_parallel(EQUAL_SHARDS, "pmean-replicated", "full"),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: Anscombe's quartet on 4 devices, shards 4 x 11",
     )
 )
 
@@ -58,6 +62,8 @@ register(
         check=lambda: check_data_parallel(UNEVEN_SHARDS, "pmean", "mean-of-means"),
         control="the same gap with the opposite sign, sum_m (n_m/N - 1/M) gbar_m",
         control_check=lambda: check_data_parallel(UNEVEN_SHARDS, "pmean", "opposite-gap"),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: Anscombe's quartet on 4 devices, shards 5 + 8 + 13 + 18",
     )
 )
 
@@ -71,6 +77,8 @@ register(
         check=lambda: check_data_parallel(UNEVEN_SHARDS, "psum-counts", "full"),
         control="lax.pmean of the devices' mean-loss gradients on the same uneven shards",
         control_check=lambda: check_data_parallel(UNEVEN_SHARDS, "pmean", "full"),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: Anscombe's quartet on 4 devices, shards 5 + 8 + 13 + 18",
     )
 )
 
@@ -84,6 +92,8 @@ register(
         check=lambda: check_equal_micro_batches(EQUAL_SHARDS),
         control="the same loop over unequal micro-batches of 5, 8, 13 and 18 examples",
         control_check=lambda: check_equal_micro_batches(UNEVEN_SHARDS),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: Anscombe's quartet, 4 micro-batches of 11",
     )
 )
 
@@ -98,6 +108,8 @@ register(
         check=lambda: check_multisteps("micro-batch", "mean-of-means"),
         control="the same gap with the opposite sign, sum_k (n_k/N - 1/K) gbar_k",
         control_check=lambda: check_multisteps("micro-batch", "opposite-gap"),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: padded sequences, 4 micro-batches of 150 + 166 + 239 + 230 real tokens",
     )
 )
 
@@ -112,5 +124,7 @@ register(
         control="each micro-batch normalised by its own token count (the loop of framework.token-gap), "
                 "against the full-batch update",
         control_check=lambda: check_multisteps("micro-batch", "full"),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: padded sequences, 4 micro-batches of 150 + 166 + 239 + 230 real tokens",
     )
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.claims import Claim, Verdict, over_cases, register
 from gradavg.engine.exact import decide
 from gradavg.engine.gradients import (
     derivative_by_definition,
@@ -70,6 +70,8 @@ register(
         check=lambda: _general_n(lambda mean: mean),
         control="the cost is the square of the mean loss, C = (mean of L_i)^2",
         control_check=lambda: _general_n(lambda mean: mean**2),
+        evidence="proof",
+        scope="every N >= 1; per-example losses polynomial of degree <= 3 in (w, b) with free coefficients",
     )
 )
 
@@ -85,13 +87,14 @@ def _linear_regression(cost_of_losses) -> Verdict:
     Holds when it holds at every N; fails with the first N's witness.
     """
     model = LINEAR_REGRESSION
-    verdict = None
+    verdicts = []
     for n in range(2, LARGEST_N + 1):
         losses = per_example_losses(model.loss, examples(model.data, n))
-        verdict = gradient_identity(cost_of_losses(losses), losses, model.params)
-        if not verdict.holds:
-            return verdict
-    return Verdict(True, f"{verdict.method}, for each N = 2..{LARGEST_N}", residual=verdict.residual)
+        verdicts.append(gradient_identity(cost_of_losses(losses), losses, model.params))
+        if not verdicts[-1].holds:
+            return verdicts[-1]
+    return Verdict(True, f"{verdicts[-1].method}, for each N = 2..{LARGEST_N}", residual=verdicts[-1].residual,
+                   evidence=over_cases(v.evidence for v in verdicts))
 
 
 register(
@@ -104,6 +107,8 @@ register(
         check=lambda: _linear_regression(lambda losses: sp.Add(*losses) / len(losses)),
         control="the cost is the product of the losses, C = L_1 L_2 ... L_N",
         control_check=lambda: _linear_regression(lambda losses: sp.Mul(*losses)),
+        evidence="exhaustive",
+        scope="each N = 2, ..., 8; two features; data and parameters symbolic",
     )
 )
 
@@ -148,6 +153,8 @@ register(
         check=lambda: _cost_as_mean(N),
         control="the same matrix form divided by N - 1 instead of N",
         control_check=lambda: _cost_as_mean(N - 1),
+        evidence="proof",
+        scope="every N >= 1; data symbolic",
     )
 )
 
@@ -182,6 +189,8 @@ register(
         control="the product f g, taken to have derivative f' + g'",
         control_check=lambda: _rule(F * G, [sp.diff(F, p) + sp.diff(G, p) for p in (w, b)],
                                     "limit of the difference quotient of f g minus f' - g' expands to 0"),
+        evidence="proof",
+        scope="f and g polynomials of degree <= 3 in (w, b) with free coefficients",
     )
 )
 
@@ -197,6 +206,8 @@ register(
         control="the constant added instead of multiplied: c + f, taken to have derivative c f'",
         control_check=lambda: _rule(c + F, [c * sp.diff(F, p) for p in (w, b)],
                                     "limit of the difference quotient of c + f minus c f' expands to 0"),
+        evidence="proof",
+        scope="f a polynomial of degree <= 3 in (w, b) with free coefficients; every constant c",
     )
 )
 
@@ -213,7 +224,8 @@ def _families() -> Verdict:
     symbolic = [r["family"] for r in rows if r["method"].startswith("symbolic")]
     numeric = [r["family"] for r in rows if not r["method"].startswith("symbolic")]
     return Verdict(True, f"symbolic for {', '.join(symbolic) or 'none'}; 100-digit difference quotients at random "
-                         f"rational points (not a proof) for {', '.join(numeric) or 'none'}")
+                         f"rational points (not a proof) for {', '.join(numeric) or 'none'}",
+                   evidence="sampled" if numeric else "proof")
 
 
 def _families_summed() -> Verdict:
@@ -244,6 +256,8 @@ register(
         check=_families,
         control="the sum of the losses where the mean belongs (N = 2), for every family",
         control_check=_families_summed,
+        evidence="sampled",
+        scope="linear regression symbolic; logistic, softmax and tanh-network losses at random rational points",
     )
 )
 
@@ -293,5 +307,7 @@ register(
         check=lambda: _taylor_cost(lambda mean: mean),
         control="the cost is the square of the mean loss, C = (mean of L_i)^2",
         control_check=lambda: _taylor_cost(lambda mean: mean**2),
+        evidence="proof",
+        scope="every N >= 1; losses with L_i(w + h) = L_i + h g_i + h^2 q_i, q_i constant",
     )
 )

@@ -60,6 +60,8 @@ register(
         check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * N * g),
         control="the same step size eta on the sum and on the mean",
         control_check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * g),
+        evidence="proof",
+        scope="every N >= 1; squared-error losses of the line w x + b; every theta and eta",
     )
 )
 
@@ -75,6 +77,8 @@ register(
         check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam / N * p)),
         control="the same strength lambda on the sum as on the mean",
         control_check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam * p)),
+        evidence="proof",
+        scope="every N >= 1; squared-error losses of the line w x + b; every lambda",
     )
 )
 
@@ -102,6 +106,8 @@ register(
         check=lambda: _linear_scaling((2, 3)),
         control="the linear scaling rule taken as exact: k steps of eta land where one step of k*eta does",
         control_check=lambda: _linear_scaling(()),
+        evidence="proof",
+        scope="k = 3 batches of two quadratic losses each, theta in R^2, free coefficients",
     )
 )
 
@@ -137,5 +143,7 @@ register(
         check=lambda: _scale_invariant(adam_updates, eps / c),
         control="plain SGD, whose update for the loss multiplied by c is c times larger",
         control_check=lambda: _scale_invariant(sgd_updates, eps / c),
+        evidence="proof",
+        scope="three Adam steps with beta_1 = 0.9, beta_2 = 0.999; gradients symbolic; every c > 0 and epsilon >= 0",
     )
 )

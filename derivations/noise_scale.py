@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from gradavg.checks.batchcheck import check_every_size
-from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.claims import Claim, Verdict, over_cases, register
 from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance, two_batch_expectations
 from gradavg.engine.exact import decide
 from gradavg.topics.noise_scale import expected_cost_after_step
@@ -41,6 +41,8 @@ register(
         check=lambda: check_every_size(SIZES_TWO_BATCH, two_batch_bias(replace=True)),
         control="the same estimators with batches drawn without replacement",
         control_check=lambda: check_every_size(SIZES_TWO_BATCH, two_batch_bias(replace=False)),
+        evidence="exhaustive",
+        scope="(N, B_s) in {(2, 1), (3, 1), (3, 2), (4, 1)}; every pair of batches; gradients symbolic in two dimensions",
     )
 )
 
@@ -70,6 +72,7 @@ def _optimal_step(trace_of) -> Verdict:
     ``B_simple = trace / |G|^2`` the identity ``s^2/(4c) = |G|^4 B / (2 (B |G|^2 + trace))``
     is checked at rational points, then proved by cross-multiplying and expanding.
     """
+    kinds = []
     for n, b in SIZES_STEP:
         points = [[sp.Symbol(f"x_{i},{j}", real=True) for j in (1, 2)] for i in range(1, n + 1)]
         symbols = [s for row in points for s in row] + list(THETA)
@@ -80,7 +83,9 @@ def _optimal_step(trace_of) -> Verdict:
                          lambda: ([sp.expand(cross)], "cross-multiplied, the two sides expand to the same polynomial"))
         if not verdict.holds:
             return verdict
-    return Verdict(True, f"{verdict.method}; for (N, B) in {SIZES_STEP}", residual=verdict.residual)
+        kinds.append(verdict.evidence)
+    return Verdict(True, f"{verdict.method}; for (N, B) in {SIZES_STEP}", residual=verdict.residual,
+                   evidence=over_cases(kinds))
 
 
 register(
@@ -95,5 +100,7 @@ register(
         check=lambda: _optimal_step(gradient_variance),
         control="the uncentred second moment mean |g_i|^2 in place of tr(Sigma)",
         control_check=lambda: _optimal_step(uncentred_second_moment),
+        evidence="exhaustive",
+        scope="(N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}; losses |theta - x_i|^2 / 2 in two dimensions",
     )
 )

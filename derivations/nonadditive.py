@@ -14,6 +14,7 @@ of likelihoods is the sum of minus the logs, for any number of examples.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class Case:
     wrong: Callable[[], Verdict]
     additive: Callable[[], Verdict]
     additive_words: str
+    #: where the refutation lives: one exact witness point proves that the identity is not an identity
+    scope: str
 
 
 def _short(gap) -> str:
@@ -68,7 +71,7 @@ def _claim_check(case: Case) -> Verdict:
     if verdict.holds:
         return Verdict(False, f"the identity held ({verdict.method}): no witness of failure")
     return Verdict(True, f"identity refuted, {verdict.method}: gap {_short(verdict.gap)}",
-                   residual=tuple(sp.S.Zero for _ in verdict.gap))
+                   residual=tuple(sp.S.Zero for _ in verdict.gap), evidence=verdict.evidence)
 
 
 def _control_check(case: Case) -> Verdict:
@@ -88,7 +91,7 @@ CASE_IDS: list[str] = []
 def _register(case: Case) -> None:
     CASE_IDS.append(case.id)
     register(Claim(case.id, case.statement, lambda: _claim_check(case), case.additive_words,
-                   lambda: _control_check(case)))
+                   lambda: _control_check(case), evidence="proof", scope=case.scope))
 
 
 def _batch(cost, n: int = 2) -> Callable[[], Verdict]:
@@ -104,6 +107,7 @@ _register(Case(
     _batch(lambda batch: sp.Mul(*[LOSS.xreplace(e) for e in batch])),
     _batch(mean_cost()),
     "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+    "two examples, squared error of a line: one exact witness point",
 ))
 
 def _max_without_ties() -> Verdict:
@@ -113,8 +117,7 @@ def _max_without_ties() -> Verdict:
         first, second = (LOSS.xreplace(e).xreplace(verdict.witness) for e in examples(DATA, 2))
         if first == second:
             return Verdict(True, "the only witness found is a tie, where the max is not differentiable")
-        return Verdict(False, f"{verdict.method}, no tie there (L_1 = {first}, L_2 = {second})",
-                       residual=verdict.residual, witness=verdict.witness, gap=verdict.gap)
+        return dataclasses.replace(verdict, method=f"{verdict.method}, no tie there (L_1 = {first}, L_2 = {second})")
     return verdict
 
 
@@ -125,6 +128,7 @@ _register(Case(
     _max_without_ties,
     _batch(mean_cost()),
     "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+    "two examples, squared error of a line: one exact witness point with L_1 != L_2",
 ))
 
 
@@ -138,8 +142,8 @@ def _square_of_mean() -> Verdict:
                 for p in PARAMS]
     if verdict.holds or any(parallel):
         return Verdict(True, "the square of the mean was not shown to be a rescaled mean gradient")
-    return Verdict(False, f"{verdict.method}; and grad C = 2 (mean L) (mean grad L_i) expands to an identity",
-                   residual=verdict.residual, witness=verdict.witness, gap=verdict.gap)
+    return dataclasses.replace(verdict, method=f"{verdict.method}; and grad C = 2 (mean L) (mean grad L_i) "
+                                               "expands to an identity")
 
 
 _register(Case(
@@ -150,6 +154,7 @@ _register(Case(
     _square_of_mean,
     _batch(mean_cost()),
     "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+    "two examples, squared error of a line: one exact witness point; the rescaling identity for every point",
 ))
 
 # --- batch-normalised inputs: expected minibatch gradient vs full gradient ------------------------------
@@ -188,6 +193,7 @@ _register(Case(
     lambda: _minibatches(True),
     lambda: _minibatches(False),
     "the additive variant with raw inputs (no batch statistics), which the same check must find holding",
+    "a dataset of 3 examples, every minibatch of 2, epsilon = 1/10: one exact witness point",
 ))
 
 # --- contrastive loss with in-batch negatives: accumulating micro-batches --------------------------------
@@ -231,6 +237,7 @@ _register(Case(
     lambda: _accumulation(in_batch_contrastive, [u, v]),
     lambda: _accumulation(own_negative_contrastive, [u, v, v_neg]),
     "the additive variant where each example brings its own negative, which the same check must find holding",
+    "a batch of 4 split in two halves: one exact witness point",
 ))
 
 # --- clipping per-example gradients before averaging ---------------------------------------------------
@@ -279,6 +286,7 @@ _register(Case(
     lambda: _clipping(True),
     lambda: _clipping(False),
     "the additive variant without clipping, which the same check must find holding",
+    "two examples, threshold 1: one exact witness point",
 ))
 
 # --- the one that adds up: minus the log of a product of likelihoods, any N ------------------------------
@@ -297,13 +305,16 @@ def _log_likelihood(cost_of_product: Callable[[sp.Expr], sp.Expr], loss: sp.Expr
     """Compare d/dtheta of a cost of the product of N likelihoods with the sum of per-example derivatives.
 
     Left side: the product is evaluated in closed form (powers of theta with summed
-    exponents, a sufficient statistic), then the cost is differentiated. Right
+    exponents, a sufficient statistic), then the cost is differentiated as it
+    stands: ``-log`` of the product by the chain rule, ``-u'/u``. The log of the
+    product is never split into a sum of logs (``expand_log`` would apply the
+    very rule being proved). Right
     side: each example's loss is differentiated and the derivatives summed. Both
     are rewritten in the statistic ``sum y_i`` and must cancel, for symbolic N.
     A witness is searched at N = 2 with labels in {0, 1} and theta in (0, 1).
     """
     product = sp.Product(LIKELIHOOD, (i, 1, N)).doit()
-    lhs = sp.diff(sp.expand_log(cost_of_product(product), force=True), theta)
+    lhs = sp.diff(cost_of_product(product), theta)
     rhs = sp.Sum(sp.diff(loss, theta), (i, 1, N))
     at_two = (lhs - rhs).subs(N, 2).doit()
     for value in (sp.Rational(1, 3), sp.Rational(3, 4)):
@@ -319,14 +330,16 @@ def _log_likelihood(cost_of_product: Callable[[sp.Expr], sp.Expr], loss: sp.Expr
     if residual != 0:
         raise ArithmeticError(f"the residual {residual} is not 0 but no witness turned up")
     return Verdict(True, "symbolic: the closed-form product and the sum of per-example derivatives, "
-                         "both in the statistic sum y_i, cancel for every N", residual=(residual,))
+                         "both in the statistic sum y_i, cancel for every N", residual=(residual,), evidence="proof")
 
 
 register(Claim(
     "nonadditive.log-likelihood",
-    r"For Bernoulli likelihoods $p_i(\theta) = \theta^{y_i}(1-\theta)^{1-y_i}$ and every $N$: "
+    r"For Bernoulli likelihoods $p_i(\theta) = \theta^{y_i}(1-\theta)^{1-y_i}$, every $N$ and $0 < \theta < 1$: "
     r"$\frac{d}{d\theta}\bigl(-\log\prod_{i=1}^N p_i\bigr) = \sum_{i=1}^N \frac{d}{d\theta}\bigl(-\log p_i\bigr)$.",
     lambda: _log_likelihood(lambda product: -sp.log(product), NEG_LOG),
     "minus the product of the likelihoods, without the log, against the sum of minus the likelihoods",
     lambda: _log_likelihood(lambda product: -product, -LIKELIHOOD),
+    evidence="proof",
+    scope="every N >= 1; labels symbolic; every theta in (0, 1)",
 ))

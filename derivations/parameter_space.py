@@ -68,6 +68,8 @@ register(
         check=lambda: _mean_surface(False),
         control="each example's surface moved to its own place in the plane before averaging",
         control_check=lambda: _mean_surface(True),
+        evidence="proof",
+        scope="Anscombe's set I (N = 11, standardised inputs); every (w, b)",
     )
 )
 
@@ -81,6 +83,8 @@ register(
         check=lambda: _gradient_at_one_point(False),
         control="each example's gradient taken at its own place, theta plus a different offset per example",
         control_check=lambda: _gradient_at_one_point(True),
+        evidence="proof",
+        scope="Anscombe's set I (N = 11, standardised inputs); every (w, b)",
     )
 )
 
@@ -161,6 +165,8 @@ register(
         check=lambda: _weighted_directions(True),
         control="the mean of the unit directions, unweighted, rescaled to the length of the cost's gradient",
         control_check=lambda: _weighted_directions(False),
+        evidence="proof",
+        scope="Anscombe's set I at the one point theta_0 = (0, 13/2)",
     )
 )
 
@@ -175,6 +181,8 @@ register(
         check=lambda: _points_to(_foot_on_own_line),
         control="each example's gradient points at the cost's minimum: P_i(theta) replaced by (w*, b*)",
         control_check=lambda: _points_to(_cost_minimum),
+        evidence="proof",
+        scope="every example of Anscombe's set I; every (w, b)",
     )
 )
 
@@ -189,5 +197,7 @@ register(
         control="the mean of the unit directions vanishes at the minimum",
         control_check=lambda: _vanishes_at_minimum(
             lambda theta: unit_directions(example_gradients_exact(theta, standardised=False))),
+        evidence="proof",
+        scope="Anscombe's set I (raw inputs) at its least-squares minimum",
     )
 )

@@ -42,6 +42,8 @@ register(
         check=lambda: _swap(sp.exp(THETA * X), normal_density(X, MU, STD), (-sp.oo, sp.oo), [MU, STD]),
         control="a 0-1 loss [x < theta] with x uniform on (0, 1): no integrable bound, a jump in theta",
         control_check=lambda: _swap(sp.Piecewise((1, X < THETA), (0, True)), sp.Integer(1), (0, 1), []),
+        evidence="proof",
+        scope="L = exp(theta x), x normal with mean mu and standard deviation s: every theta, mu and s > 0",
     )
 )
 
@@ -81,7 +83,7 @@ def _subgradients(instances) -> Verdict:
         if failed:
             return failed
     return Verdict(True, f"exact: subgradient inequality at every breakpoint and on both rays, {len(instances)} "
-                         f"instances x {len(CONVENTIONS)} conventions")
+                         f"instances x {len(CONVENTIONS)} conventions", evidence="sampled")
 
 
 def convex_instances():
@@ -100,5 +102,7 @@ register(
         check=lambda: _subgradients(convex_instances()),
         control="a non-convex loss, L_1 = ReLU(theta), L_2 = -ReLU(-theta), so C(theta) = theta/2",
         control_check=lambda: _subgradients([[relu(), relu(-1, 0, sign=-1)]]),
+        evidence="sampled",
+        scope="5 distinct instances (2 chosen, 3 random, 2 to 4 losses each), each decided exactly, for each of the 3 conventions",
     )
 )

@@ -26,6 +26,8 @@ register(
         control="the same average without the Hessian term, mean of grad L_i(theta + delta_i) = grad C(theta)",
         control_check=lambda: stale_average_identity(quadratic_losses(N_STALE, THETA), THETA, SHIFTS,
                                                      with_hessian=False),
+        evidence="proof",
+        scope="N = 3 quadratic losses on R^2 with free coefficients; free shifts",
     )
 )
 
@@ -58,6 +60,8 @@ register(
         check=lambda: _first_order(True),
         control="the same expansion without the Hessian term: the coefficient of epsilon must vanish too",
         control_check=lambda: _first_order(False),
+        evidence="proof",
+        scope="L_i = (a b x_i - y_i)^2, N = 2; data, point and shifts symbolic; the coefficients of epsilon^0 and epsilon^1",
     )
 )
 
@@ -98,5 +102,7 @@ register(
         check=lambda: _epoch({2, 3}),
         control="the difference truncated to its leading term, eta^2 sum_{j<s} H_s g_j",
         control_check=lambda: _epoch({2}),
+        evidence="proof",
+        scope="N = 3 quadratic losses on R^2 with free coefficients; every eta",
     )
 )

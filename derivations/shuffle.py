@@ -49,6 +49,8 @@ register(
         check=lambda: check_every_size(SIZES_PERMUTED, shuffled_bias),
         control="consecutive batches of data sorted by gradient, never shuffled",
         control_check=lambda: check_every_size(SIZES_PERMUTED, sorted_bias, symbolic=False),
+        evidence="exhaustive",
+        scope="all N! orderings for N <= 5 and every B < N; gradients symbolic",
     )
 )
 
@@ -62,6 +64,8 @@ register(
         check=lambda: check_every_size(SIZES_DIVIDING, epoch_gap(weighted=True)),
         control="B does not divide N and the short last batch counts as much as the others",
         control_check=lambda: check_every_size(SIZES_NOT_DIVIDING, epoch_gap(weighted=False)),
+        evidence="exhaustive",
+        scope="every ordering-independent sum for N <= 8 and every B dividing N; gradients symbolic",
     )
 )
 
@@ -125,5 +129,7 @@ register(
         check=lambda: _passes(reuse=False),
         control="the next gradient reuses example a, as a second pass over the data does",
         control_check=lambda: _passes(reuse=True),
+        evidence="proof",
+        scope="a population of three equally likely values, loss (theta - x)^4 / 4, one step; theta and step size symbolic",
     )
 )

@@ -56,6 +56,8 @@ register(
         control="the first consecutive batch of an epoch over data sorted by gradient",
         control_check=lambda: check_every_size(SIZES_WITHOUT, lambda g, b: bias(first_batch_of_sorted, g, b),
                                                symbolic=False),
+        evidence="exhaustive",
+        scope="N <= 6 and every B <= N; every subset enumerated; gradients symbolic",
     )
 )
 
@@ -70,6 +72,8 @@ register(
         check=lambda: check_every_size(SIZES_WITH, lambda g, b: bias(_uniform(True), g, b)),
         control="each draw picks example i with probability proportional to i",
         control_check=lambda: check_every_size(SIZES_WITH, lambda g, b: bias(index_proportional_draws, g, b)),
+        evidence="exhaustive",
+        scope="N <= 5 and B <= 5; every sequence of draws enumerated; gradients symbolic",
     )
 )
 
@@ -127,7 +131,9 @@ def _any_n(weights_and_ranges) -> Verdict:
         if not verdict.holds:
             return verdict
         verdicts.append(verdict)
-    return Verdict(True, verdicts[0].method + f"; counts confirmed by enumeration for N <= {small[-1][0]}")
+    # the weight identity is proved for every N and B, the counts it rests on only enumerated
+    return Verdict(True, verdicts[0].method + f"; counts confirmed by enumeration for N <= {small[-1][0]}",
+                   evidence="exhaustive")
 
 
 register(
@@ -141,5 +147,7 @@ register(
         check=lambda: _any_n([(example_weight(False), _ranges(False)), (example_weight(True), _ranges(True))]),
         control="subsets drawn with probability proportional to the sum of their indices",
         control_check=lambda: _any_n([(size_biased_weight(), _ranges(False, with_index=True))]),
+        evidence="exhaustive",
+        scope="the binomial identity for every N and B; the counts it rests on enumerated for N <= 4 only",
     )
 )

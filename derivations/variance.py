@@ -52,6 +52,8 @@ register(
         check=lambda: check_every_size(SIZES_WITH, variance_gap(with_replacement_formula, True)),
         control="the sample variance (divisor N - 1) in place of sigma^2",
         control_check=lambda: check_every_size(SIZES_WITH, variance_gap(sample_variance_formula, True)),
+        evidence="exhaustive",
+        scope="2 <= N <= 4 and B <= 4; every sequence of draws enumerated; gradients symbolic",
     )
 )
 
@@ -66,6 +68,8 @@ register(
         check=lambda: check_every_size(SIZES_WITHOUT, variance_gap(finite_population_formula, False)),
         control="the i.i.d. formula sigma^2/B applied to sampling without replacement",
         control_check=lambda: check_every_size(SIZES_WITHOUT, variance_gap(with_replacement_formula, False)),
+        evidence="exhaustive",
+        scope="2 <= N <= 6 and every B <= N; every subset enumerated; gradients symbolic",
     )
 )
 
@@ -110,8 +114,9 @@ def _any_n(pairs) -> Verdict:
                                           "combsimp (binomial and power identities)")
         if not verdict.holds:
             return verdict
+    # the identities are proved for every N and B, the counts they rest on only enumerated
     return Verdict(True, verdict.method + "; pair counts confirmed by enumeration for N <= 5",
-                   residual=verdict.residual)
+                   residual=verdict.residual, evidence="exhaustive")
 
 
 register(
@@ -126,5 +131,7 @@ register(
                               (counted_variance(False) - SIGMA2 / B * (N - B) / (N - 1), False)]),
         control="the i.i.d. formula sigma^2/B for the subset sampler",
         control_check=lambda: _any_n([(counted_variance(False) - SIGMA2 / B, False)]),
+        evidence="exhaustive",
+        scope="the binomial identities for every N and B; the pair counts enumerated for N <= 5 only; the cross terms with replacement entered by hand",
     )
 )

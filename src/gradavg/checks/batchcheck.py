@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 import sympy as sp
 
-from ..engine.claims import Verdict
+from ..engine.claims import Verdict, over_cases
 from ..engine.exact import decide
 
 #: the symbols naming the dataset size and the batch size in a witness
@@ -51,7 +51,7 @@ def check_every_size(
         True
     """
     sizes = list(sizes)
-    methods = set()
+    methods, kinds = set(), []
     for n, b in sizes:
         grads = gradient_symbols(n, dim)
         flat = [s for row in grads for s in row]
@@ -66,8 +66,9 @@ def check_every_size(
             return dataclasses.replace(verdict, witness=witness,
                                        method=f"{verdict.method} (N = {n}, B = {b})")
         methods.add(verdict.method)
+        kinds.append(verdict.evidence)
     span = ", ".join(f"({n}, {b})" for n, b in sizes) if len(sizes) <= 3 else f"{len(sizes)} pairs (N, B)"
-    return Verdict(True, f"{'; '.join(sorted(methods))}; for {span}")
+    return Verdict(True, f"{'; '.join(sorted(methods))}; for {span}", evidence=over_cases(kinds))
 
 
 def integer_points(expression: sp.Expr, ranges: dict) -> tuple[dict, sp.Expr] | None:
@@ -113,9 +114,10 @@ def decide_for_all_integers(expression: sp.Expr, ranges: dict, reduce: Callable[
     found = integer_points(expression, ranges)
     if found:
         point, value = found
-        return Verdict(False, "exact evaluation at an integer witness point", witness=point, gap=(value,))
+        return Verdict(False, "exact evaluation at an integer witness point", witness=point, gap=(value,),
+                       evidence="proof")
     residual = reduce(expression)
     if residual != 0:
         raise ArithmeticError(f"{how} left {residual} and no integer point in range gave a witness: undecided")
     return Verdict(True, f"symbolic: {how} reduces the difference to 0 (integer points checked first)",
-                   residual=(residual,))
+                   residual=(residual,), evidence="proof")

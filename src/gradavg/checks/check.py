@@ -279,7 +279,7 @@ def _compare(cost, losses, params, *, points: int, seed: int, what: str) -> Verd
             how = ("exact gap at a witness point (too small for the difference quotient's 40 digits, found by "
                    "evaluating the residual exactly)")
         return Verdict(False, how, residual=tuple(r.xreplace(back) for r in residual),
-                       witness={back.get(k, k): v for k, v in point.items()}, gap=gap)
+                       witness={back.get(k, k): v for k, v in point.items()}, gap=gap, evidence="proof")
 
     def attempt() -> Verdict | None:
         nonlocal valid, tried
@@ -305,14 +305,14 @@ def _compare(cost, losses, params, *, points: int, seed: int, what: str) -> Verd
         proved = tuple(reduced(limit_at_zero(difference_quotient(cost, p)) - m) for p, m in zip(rparams, means))
         if all(r == 0 for r in proved):
             return Verdict(True, f"symbolic: the limit of the difference quotient of {what} minus the mean of "
-                                 "per-example gradients cancels to 0", residual=proved)
+                                 "per-example gradients cancels to 0", residual=proved, evidence="proof")
         for _ in range(200):
             if (failed := attempt()) is not None:
                 return failed
         raise ArithmeticError(f"the residual of {what} does not cancel to 0 but no witness turned up")
     return Verdict(True, f"numeric: the difference quotient of {what} (h = 1e-30, {WORKING_DIGITS} digits) agrees "
                          f"with the mean of per-example gradients to 40 digits at {valid} random rational points "
-                         "(not a proof)")
+                         "(not a proof)", evidence="sampled")
 
 
 def _exact_at(cost, losses, params, means, point, nonsmooth) -> bool | None:

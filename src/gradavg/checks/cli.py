@@ -40,11 +40,15 @@ def run_ledger(progress=None, claims=None) -> list[Result]:
 def ledger_rows(results: list[Result]) -> list[dict]:
     """The ledger as JSON-ready rows, one per claim.
 
+    ``evidence`` and ``scope`` are what the claim declares; ``evidence_reached`` is
+    the kind its check's verdict named, and ``evidence_backed`` whether it backs
+    the declared kind (:func:`gradavg.engine.claims.supports`); ``ok`` needs it.
+
     Example:
         >>> from gradavg.engine.claims import get
         >>> row = ledger_rows([get("linearity.general-n").run()])[0]
-        >>> row["id"], row["holds"], row["control_rejected"], row["pages"]
-        ('linearity.general-n', True, True, ['linearity'])
+        >>> row["id"], row["holds"], row["evidence"], row["evidence_backed"], row["control_rejected"], row["pages"]
+        ('linearity.general-n', True, 'proof', True, True, ['linearity'])
     """
     pages = pages_by_claim()
     return [
@@ -54,6 +58,11 @@ def ledger_rows(results: list[Result]) -> list[dict]:
             "method": r.verdict.method,
             "seconds": round(r.verdict.seconds, 4),
             "holds": r.verdict.holds,
+            "evidence": r.claim.evidence,
+            "scope": r.claim.scope,
+            "evidence_reached": r.verdict.evidence,
+            "evidence_backed": r.evidence_backed,
+            "ok": r.ok,
             "control": r.claim.control,
             "control_rejected": r.control_rejected,
             "control_method": r.control_verdict.method,
@@ -65,17 +74,20 @@ def ledger_rows(results: list[Result]) -> list[dict]:
 
 
 def format_table(rows: list[dict]) -> str:
-    """A plain-text table: id, method, seconds, holds, control rejected.
+    """A plain-text table: id, evidence, method, seconds, holds, control rejected.
+
+    Evidence that does not back the kind a claim declares shows as ``NOT <kind>``.
 
     Example:
-        >>> print(format_table([{"id": "a.b", "method": "symbolic", "seconds": 0.25,
-        ...                      "holds": True, "control_rejected": True}]))
-        id   method    seconds  holds  control rejected
-        ---  --------  -------  -----  ----------------
-        a.b  symbolic  0.250    yes    yes
+        >>> print(format_table([{"id": "a.b", "evidence": "proof", "evidence_backed": True, "method": "symbolic",
+        ...                      "seconds": 0.25, "holds": True, "control_rejected": True}]))
+        id   evidence  method    seconds  holds  control rejected
+        ---  --------  --------  -------  -----  ----------------
+        a.b  proof     symbolic  0.250    yes    yes
     """
-    header = ("id", "method", "seconds", "holds", "control rejected")
-    body = [(r["id"], r["method"], f"{r['seconds']:.3f}", "yes" if r["holds"] else "NO",
+    header = ("id", "evidence", "method", "seconds", "holds", "control rejected")
+    body = [(r["id"], r["evidence"] if r["evidence_backed"] else f"NOT {r['evidence']}", r["method"],
+             f"{r['seconds']:.3f}", "yes" if r["holds"] else "NO",
              "yes" if r["control_rejected"] else "NO") for r in rows]
     widths = [max(len(row[k]) for row in [header, *body]) for k in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *body]]
@@ -148,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gradavg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ledger_parser = commands.add_parser(
-        "ledger", help="run every claim and its negative control; exit 1 if any claim fails or control passes"
+        "ledger", help="run every claim and its negative control; exit 1 if any claim fails, falls short of the "
+                       "evidence it declares, or its control passes"
     )
     ledger_parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     ledger_parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -187,4 +200,4 @@ def main(argv: list[str] | None = None) -> int:
     progress = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
     rows = ledger_rows(run_ledger(progress))
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
-    return 0 if all(r["holds"] and r["control_rejected"] for r in rows) else 1
+    return 0 if all(r["ok"] for r in rows) else 1

@@ -14,9 +14,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: the sphinx-proof directives that make numbered statements
+#: the sphinx-proof directives that make numbered statements: each rests on a proof or an exhaustive check
 NUMBERED = ("theorem", "proposition", "lemma", "corollary")
-_OPENING = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(" + "|".join(NUMBERED) + r")\}")
+#: the directive for a labelled observation: a statement backed by evidence (sampled, or float within a bound)
+OBSERVATION = "observation"
+#: the kinds of evidence a numbered statement may rest on
+NUMBERED_EVIDENCE = ("proof", "exhaustive")
+_OPENING = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(" + "|".join((*NUMBERED, OBSERVATION)) + r")\}")
 _LABEL = re.compile(r"^\s*:label:\s*(\S+)\s*$")
 _OPTION = re.compile(r"^\s*:[\w-]+:")
 
@@ -49,7 +53,7 @@ def docs_dir() -> Path:
 
 
 def statements(docs: Path | None = None) -> list[Statement]:
-    r"""Every numbered statement under ``docs`` (page names without suffix, in path order).
+    r"""Every numbered statement and every observation under ``docs`` (page names without suffix, in path order).
 
     Example:
         >>> import tempfile
@@ -79,6 +83,28 @@ def statements(docs: Path | None = None) -> list[Statement]:
                     label = match.group(1)
             found.append(Statement(path, page, number + 1, opening.group(2), label))
     return found
+
+
+def overstated(statement: Statement, evidence: str) -> str | None:
+    """Why a statement overstates the evidence of the claim it names, or ``None`` when it does not.
+
+    A theorem, proposition, lemma or corollary must rest on ``proof`` or
+    ``exhaustive`` evidence; weaker evidence (``sampled``, ``float-bound``) makes
+    a labelled observation, or the statement must be narrowed until a proof covers it.
+
+    Example:
+        >>> theorem = Statement(Path("docs/a.md"), "a", 3, "theorem", "a.b")
+        >>> print(overstated(theorem, "proof"))
+        None
+        >>> overstated(theorem, "sampled")
+        "a theorem rests on sampled evidence: make it a {prf:observation}, or narrow it to what a proof covers"
+        >>> print(overstated(Statement(Path("docs/a.md"), "a", 3, "observation", "a.b"), "sampled"))
+        None
+    """
+    if statement.kind in NUMBERED and evidence not in NUMBERED_EVIDENCE:
+        return (f"a {statement.kind} rests on {evidence} evidence: make it a {{prf:{OBSERVATION}}}, "
+                "or narrow it to what a proof covers")
+    return None
 
 
 def pages_by_claim(docs: Path | None = None) -> dict[str, list[str]]:

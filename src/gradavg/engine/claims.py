@@ -47,6 +47,61 @@ def reproducible_build() -> bool:
     return "SOURCE_DATE_EPOCH" in os.environ
 
 
+#: the kinds of evidence a check can give, strongest first, with the badge a page shows for each
+EVIDENCE = {
+    "proof": "Proved",
+    "exhaustive": "Checked in every case",
+    "float-bound": "Floating point within a derived rounding bound",
+    "sampled": "Evidence at sample points, not a proof",
+}
+
+
+def supports(reached: str | None, declared: str) -> bool:
+    """Whether evidence of kind ``reached`` backs a claim that declares kind ``declared``.
+
+    A proof backs every kind; an enumeration of cases each decided exactly backs
+    ``exhaustive`` (its scope names the cases) and anything weaker; ``float-bound``
+    and ``sampled`` back only themselves. A check that names no evidence backs nothing.
+
+    Example:
+        >>> supports("proof", "exhaustive"), supports("exhaustive", "proof"), supports("sampled", "proof")
+        (True, False, False)
+        >>> supports("float-bound", "sampled"), supports(None, "sampled")
+        (False, False)
+    """
+    if declared not in EVIDENCE:
+        raise ValueError(f"unknown evidence kind {declared!r}; the kinds are {', '.join(EVIDENCE)}")
+    backs = {"proof": set(EVIDENCE), "exhaustive": {"exhaustive", "sampled"},
+             "float-bound": {"float-bound"}, "sampled": {"sampled"}}
+    return declared in backs.get(reached, set())
+
+
+def weakest(kinds) -> str | None:
+    """The weakest of several evidence kinds (a check that combines verdicts is only as strong as its weakest).
+
+    ``None`` (no evidence named) is weaker than every kind.
+
+    Example:
+        >>> weakest(["proof", "exhaustive"]), weakest(["proof", "sampled", "exhaustive"]), weakest(["proof", None])
+        ('exhaustive', 'sampled', None)
+    """
+    order = [*EVIDENCE, None]
+    return max(kinds, key=order.index, default=None)
+
+
+def over_cases(kinds) -> str | None:
+    """The evidence of a check that decided each case of a finite family: ``exhaustive`` if every case was proved.
+
+    Otherwise it is as weak as its weakest case (see :func:`weakest`).
+
+    Example:
+        >>> over_cases(["proof", "proof"]), over_cases(["proof", "sampled"])
+        ('exhaustive', 'sampled')
+    """
+    kinds = list(kinds)
+    return "exhaustive" if kinds and weakest(kinds) == "proof" else weakest(kinds)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of one check.
@@ -60,9 +115,15 @@ class Verdict:
         witness: for a failed identity, exact values of every free symbol
             where the two sides differ; ``None`` when the identity holds.
         gap: the exact nonzero difference at ``witness``, or ``None``.
+        evidence: what kind of evidence the check reached (a key of
+            :data:`EVIDENCE`): ``"proof"`` for a canonical form reduced to
+            zero, ``"sampled"`` for agreement at points, ``"exhaustive"`` when
+            every case of a finite family was decided exactly,
+            ``"float-bound"`` for floating-point results within a rounding
+            bound. A refutation carries ``"proof"``: one exact witness settles it.
 
     Example:
-        >>> Verdict(holds=True, method="symbolic: expand to 0").holds
+        >>> Verdict(holds=True, method="symbolic: expand to 0", evidence="proof").holds
         True
     """
 
@@ -72,6 +133,11 @@ class Verdict:
     residual: Any = None
     witness: dict | None = None
     gap: Any = None
+    evidence: str | None = None
+
+    def __post_init__(self):
+        if self.evidence is not None and self.evidence not in EVIDENCE:
+            raise ValueError(f"unknown evidence kind {self.evidence!r}; the kinds are {', '.join(EVIDENCE)}")
 
     def summary(self) -> str:
         """One line: status, method and time (and the gap when it fails)."""
@@ -93,12 +159,22 @@ class Claim:
         check: runs the check on the statement and returns a :class:`Verdict`.
         control: the deliberately wrong variant, in words.
         control_check: runs the same check on the wrong variant.
+        evidence: the kind of evidence the check gives (a key of
+            :data:`EVIDENCE`); the verdict it returns must back it
+            (:func:`supports`), or the claim is not ok.
+        scope: how far the check reaches, in words: the generality actually
+            checked ("every N >= 1; losses polynomial of degree <= 3 in (w, b)",
+            "N <= 4 and every B <= N", "float64, at theta_0").
 
     Example:
-        >>> claim = Claim("demo.double", "$2x = x + x$", lambda: Verdict(True, "by hand"),
-        ...               "2x = x", lambda: Verdict(False, "by hand"))
+        >>> claim = Claim("demo.double", "$2x = x + x$", lambda: Verdict(True, "by hand", evidence="proof"),
+        ...               "2x = x", lambda: Verdict(False, "by hand"), evidence="proof", scope="every x")
         >>> claim.run().ok
         True
+        >>> Claim("demo.vague", "$x = x$", claim.check, "x = 2x", claim.control_check, evidence="proof", scope=" ")
+        Traceback (most recent call last):
+        ...
+        ValueError: claim 'demo.vague' needs a scope: the generality its check reaches, in words
     """
 
     id: str
@@ -106,6 +182,25 @@ class Claim:
     check: Callable[[], Verdict]
     control: str
     control_check: Callable[[], Verdict]
+    evidence: str = ""
+    scope: str = ""
+
+    def __post_init__(self):
+        if self.evidence not in EVIDENCE:
+            raise ValueError(f"claim {self.id!r} needs an evidence kind, one of {', '.join(EVIDENCE)}; "
+                             f"got {self.evidence!r}")
+        if not self.scope.strip():
+            raise ValueError(f"claim {self.id!r} needs a scope: the generality its check reaches, in words")
+
+    @property
+    def badge(self) -> str:
+        """The line a page shows under the statement: the kind of evidence and its scope.
+
+        Example:
+            >>> get("linearity.general-n").badge.split(":")[0]
+            'Proved'
+        """
+        return f"{EVIDENCE[self.evidence]}: {self.scope}"
 
     def run(self) -> "Result":
         """Run the check and the control, timing each."""
@@ -118,8 +213,8 @@ class Result:
 
     Example:
         >>> result = get("linearity.general-n").run()
-        >>> result.verdict.holds, result.control_rejected, result.ok
-        (True, True, True)
+        >>> result.verdict.holds, result.evidence_backed, result.control_rejected, result.ok
+        (True, True, True, True)
     """
 
     claim: Claim
@@ -132,9 +227,14 @@ class Result:
         return not self.control_verdict.holds
 
     @property
+    def evidence_backed(self) -> bool:
+        """True when the evidence the check reached backs the kind the claim declares (:func:`supports`)."""
+        return supports(self.verdict.evidence, self.claim.evidence)
+
+    @property
     def ok(self) -> bool:
-        """True when the claim holds and its control is rejected."""
-        return self.verdict.holds and self.control_rejected
+        """True when the claim holds with the evidence it declares and its control is rejected."""
+        return self.verdict.holds and self.evidence_backed and self.control_rejected
 
 
 def timed(check: Callable[[], Verdict]) -> Verdict:
@@ -162,7 +262,7 @@ def register(claim: Claim) -> Claim:
         >>> existing = get("linearity.general-n")
         >>> register(existing) is existing  # the same claim again is accepted
         True
-        >>> register(Claim(existing.id, "other", existing.check, "c", existing.control_check))
+        >>> register(Claim(existing.id, "other", existing.check, "c", existing.control_check, "proof", "all"))
         Traceback (most recent call last):
         ...
         ValueError: claim id 'linearity.general-n' is registered twice

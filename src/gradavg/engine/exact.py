@@ -104,9 +104,11 @@ def decide(
     Returns:
         A :class:`~gradavg.engine.claims.Verdict`. ``holds=False`` always carries ``witness`` and
         ``gap`` (the difference at the witness, nonzero, one entry per
-        component). ``holds=True`` comes only from the proof (a residual that
-        is exactly 0 in every component) or, without ``prove``, from agreement
-        at the points, and then the method says "not a proof".
+        component), with evidence ``"proof"`` (a counterexample settles it).
+        ``holds=True`` comes only from the proof (a residual that is exactly 0
+        in every component: evidence ``"proof"``) or, without ``prove``, from
+        agreement at the points: evidence ``"sampled"``, and the method says
+        "not a proof".
 
     Raises:
         ArithmeticError: undecided: the residual is not 0 but no point gives a
@@ -125,8 +127,8 @@ def decide(
 
         >>> difference = (a + b) ** 2 - (a**2 + 2 * a * b + b**2)
         >>> verdict = decide(lambda p: [difference.xreplace(p)], [a, b], lambda: ([sp.expand(difference)], "expand"))
-        >>> verdict.holds, verdict.method
-        (True, 'symbolic: expand')
+        >>> verdict.holds, verdict.method, verdict.evidence
+        (True, 'symbolic: expand', 'proof')
     """
     rng = random.Random(seed)
     undecided = defined = False
@@ -143,7 +145,7 @@ def decide(
         defined = True
         decisions = [is_nonzero(g) for g in gap]
         if any(decisions):
-            return Verdict(False, "exact evaluation at a witness point", witness=point, gap=tuple(gap))
+            return Verdict(False, "exact evaluation at a witness point", witness=point, gap=tuple(gap), evidence="proof")
         if None in decisions:
             undecided = True
         return None
@@ -156,7 +158,7 @@ def decide(
         residual, how = prove()
         residual = tuple(sp.sympify(r) for r in residual)
         if all(r == 0 for r in residual):
-            return Verdict(True, f"symbolic: {how}", residual=residual)
+            return Verdict(True, f"symbolic: {how}", residual=residual, evidence="proof")
         for _ in range(max_points):
             if (failed := try_point()) is not None:
                 return dataclasses.replace(failed, residual=residual)
@@ -172,8 +174,7 @@ def decide(
         method = f"numeric: zero to {DIGITS} digits at {points} random rational points (not a proof)"
     else:
         method = f"exact evaluation: zero at {points} random rational points (not a proof)"
-    return Verdict(True, method)
-
+    return Verdict(True, method, evidence="sampled")
 
 
 def decide_polynomial(differences: Sequence[sp.Expr], how: str, symbols: Sequence[sp.Symbol] = ()) -> Verdict:

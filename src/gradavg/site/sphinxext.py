@@ -44,7 +44,7 @@ from myst_nb.core.execute.base import ExecutionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from ..checks.pages import pages_by_claim, statements
+from ..checks.pages import overstated, pages_by_claim, statements
 from ..engine.claims import format_seconds, ledger
 from . import warm_kernels
 from .dependencies import dependency_key
@@ -93,7 +93,8 @@ def _check_statements(app) -> None:
     if stamp.is_file() and stamp.read_text() == key:
         return
 
-    known = {claim.id for claim in ledger()}
+    claims = {claim.id: claim for claim in ledger()}
+    known = set(claims)
     used, problems = set(), 0
     for statement in statements(Path(app.srcdir)):
         location = f"{statement.path}:{statement.line}"
@@ -107,6 +108,10 @@ def _check_statements(app) -> None:
                            location=location, type="gradavg", subtype="claim")
         else:
             used.add(statement.label)
+            if why := overstated(statement, claims[statement.label].evidence):
+                problems += 1
+                logger.warning("%s (claim %r: %s)", why, statement.label, claims[statement.label].badge,
+                               location=location, type="gradavg", subtype="claim")
     for claim_id in sorted(known - used):
         problems += 1
         logger.warning("claim %r is used by no page", claim_id, type="gradavg", subtype="claim")

@@ -218,7 +218,7 @@ def compare(values: Sequence[float], exact: Sequence[Fraction], bound: Bound, na
         if r > 1:
             return Verdict(False, f"{text}; {name} is off by {float(abs(v - e)):.3g}, beyond its bound {float(t):.3g}",
                            residual=worst, witness={f"JAX {name}": v, f"exact {name}": e}, gap=(v - e,))
-    return Verdict(True, text, residual=worst)
+    return Verdict(True, text, residual=worst, evidence="float-bound")
 
 
 # --- exact per-example gradients ----------------------------------------------
@@ -470,7 +470,8 @@ def check_per_example(control: bool = False) -> Verdict:
         return vmap
     return Verdict(True, f"JAX {version}: jax.grad of the mean squared error and the mean of jax.vmap(jax.grad) "
                          f"per-example gradients (ReLU network, {HIDDEN} hidden units, Anscombe's quartet, "
-                         f"N = {n}); {grad.method.split('; ', 1)[1]}", residual=max(grad.residual, vmap.residual))
+                         f"N = {n}); {grad.method.split('; ', 1)[1]}", residual=max(grad.residual, vmap.residual),
+                   evidence="float-bound")
 
 
 # --- data parallelism with shard_map ----------------------------------------------
