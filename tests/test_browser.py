@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 HARMLESS_CONSOLE = ("Got invalid theme mode",)  # the theme resets an unset mode and logs it as an error
-RAW_TEX = re.compile(r"\\(frac|sum|nabla|theta|mathbb|mathrm|begin|left|right)\b|\$\$|\\\(|\\\[")
+# TeX left untypeset in what a reader sees: any backslash command (\\frac, \\texttt, ...), $$, \\( or \\[
+RAW_TEX = re.compile(r"\\[A-Za-z]+|\$\$|\\\(|\\\[")
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
   body.querySelectorAll('pre, code, script, style, .katex, .highlight').forEach(e => e.remove());
@@ -71,8 +72,8 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
             problems.append(f"{name}: KaTeX error nodes")
         if page.evaluate("[...document.scripts].some(s => /katex|mathjax/i.test(s.src))"):
             problems.append(f"{name}: loads a typesetting script; the math must be typeset at build time")
-        if match := RAW_TEX.search(page.evaluate(VISIBLE_TEXT)):
-            problems.append(f"{name}: raw TeX visible: {match.group(0)!r}")
+        if raw := raw_tex(page):
+            problems.append(f"{name}: raw TeX visible: {raw}")
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
         if broken:
             problems.append(f"{name}: images not loaded {broken}")
@@ -83,6 +84,26 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
         problems += [f"{name}: {v}" for v in accessibility_violations(page)]
         page.close()
     assert not problems, "\n".join(problems)
+
+
+def raw_tex(page) -> str | None:
+    """The first TeX command left in the page's visible text (outside code and typeset math), with its context."""
+    text = page.evaluate(VISIBLE_TEXT)
+    if match := RAW_TEX.search(text):
+        return repr(text[max(0, match.start() - 30):match.end() + 30])
+    return None
+
+
+def test_the_raw_tex_check_sees_any_command_outside_code_and_math(browser):
+    page = browser.new_page()
+    page.set_content("<main><p>Call \\texttt{optax.MultiSteps} here.</p></main>")
+    assert "\\texttt" in raw_tex(page)
+    page.set_content("<main><p>Display $$x$$ and \\(y\\).</p></main>")
+    assert raw_tex(page)
+    page.set_content("<main><p>Call <code>\\texttt{x}</code> and <span class='katex'>\\frac</span> and "
+                     "<pre>\\sum</pre>: a cost of 5 $ is fine.</p></main>")
+    assert raw_tex(page) is None
+    page.close()
 
 
 def accessibility_violations(page) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTEBOOK_FRONT_MATTER, ROOT, sphinx_build
+from gradavg.engine.claims import ledger
 
 pytestmark = pytest.mark.build
 
@@ -50,18 +51,26 @@ def test_stderr_and_warnings_fail_the_build_naming_the_page(docs_copy, tmp_path)
     assert log.count("stderr was found in the cell outputs") == 2
 
 
-def test_statements_must_name_known_claims_and_claims_must_be_used(docs_copy, tmp_path):
+def test_statements_must_name_known_claims_rest_on_their_evidence_and_claims_must_be_used(docs_copy, tmp_path):
     linearity = docs_copy / "linearity.md"
     linearity.write_text(linearity.read_text().replace(":label: linearity.general-n\n", ""))
     references = docs_copy / "references.md"
     lines = references.read_text().count("\n")
     references.write_text(references.read_text() + "\n```{prf:theorem} Made up\n:label: no.such-claim\n\nFalse.\n```\n")
+    # the rule's negative control: a theorem backed by sampled evidence (the same claim as an observation passes)
+    sampled = next(c for c in ledger() if c.evidence == "sampled")
+    glossary = docs_copy / "glossary.md"
+    glossary_lines = glossary.read_text().count("\n")
+    glossary.write_text(glossary.read_text() + f"\n```{{prf:theorem}} Overstated\n:label: {sampled.id}\n\nSo.\n```\n"
+                        f"\n```{{prf:observation}} Labelled\n:label: {sampled.id}\n\nSo.\n```\n")
     build = sphinx_build(docs_copy, tmp_path / "out")
     log = build.stdout + build.stderr
     assert build.returncode != 0
     assert f"references.md:{lines + 2}: WARNING: numbered theorem names unknown claim 'no.such-claim'" in log
     assert "linearity.md" in log and "numbered theorem names no claim" in log
     assert "claim 'linearity.general-n' is used by no page" in log
+    assert f"glossary.md:{glossary_lines + 2}: WARNING: a theorem rests on sampled evidence" in log
+    assert log.count("rests on sampled evidence") == 1, "the observation must pass"
 
 
 def test_a_formula_katex_cannot_render_fails_the_build(docs_copy, tmp_path):

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from gradavg.checks.safeparse import UnsafeExpression, parse_cost, parse_express
 
 CROSS_ENTROPY = "-y*log(sigmoid(w*x+b))-(1-y)*log(1-sigmoid(w*x+b))"
 SQUARE = "(w*x + b - y)**2"
-KEYS = {"status", "holds", "method", "seconds", "witness", "gap", "residual", "message"}
+KEYS = {"status", "holds", "method", "evidence", "seconds", "witness", "gap", "residual", "message"}
 
 
 def _gradavg(*args, timeout=120):
@@ -244,3 +245,15 @@ def test_the_budget_bounds_memory_and_passes_errors_back():
     with pytest.raises(ZeroDivisionError):
         run_with_budget(lambda: 1 / 0, seconds=60)
     assert run_with_budget(lambda: sp.Rational(1, 3), seconds=60) == sp.Rational(1, 3)
+
+
+@pytest.mark.parametrize("command", [["check", "(w*x - y)**2", "--params", "w", "--data", "x,y"],
+                                     ["check", "(w*x - y)**2", "--params", "w", "--data", "x,y", "--json"]])
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(command):
+    # as `gradavg check ... | head -0` does, deterministically: the pipe's read end is closed before the command starts
+    read, write = os.pipe()
+    os.close(read)
+    child = subprocess.run([sys.executable, "-m", "gradavg", *command], stdout=write, stderr=subprocess.PIPE,
+                           text=True, timeout=120)
+    os.close(write)
+    assert (child.returncode, child.stderr) == (141, "")

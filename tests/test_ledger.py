@@ -1,9 +1,12 @@
 """Every claim in the ledger holds, and every negative control is rejected with a certificate."""
 
+import re
+
 import pytest
 import sympy as sp
 
 from gradavg import ledger
+from gradavg.engine.claims import supports
 
 CLAIMS = ledger()
 
@@ -13,6 +16,8 @@ def test_claim_holds(claim):
     verdict = claim.check()
     assert verdict.holds, f"{claim.id} fails: {verdict.method}; witness {verdict.witness}, gap {verdict.gap}"
     assert verdict.witness is None and verdict.gap is None
+    assert supports(verdict.evidence, claim.evidence), (f"{claim.id} declares {claim.evidence} evidence but its check "
+                                                        f"reached {verdict.evidence}: {verdict.method}")
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])
@@ -27,3 +32,10 @@ def test_control_rejected(claim):
 def test_ids_are_unique_and_statements_present():
     assert len({c.id for c in CLAIMS}) == len(CLAIMS)
     assert all(c.statement.strip() and c.control.strip() for c in CLAIMS)
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])
+def test_statement_has_no_tex_outside_its_math(claim):
+    # the proof ledger typesets only $...$: a command outside it would show to readers as raw TeX
+    prose = re.sub(r"\$[^$]+\$", "", claim.statement)
+    assert not re.search(r"\\[A-Za-z]+", prose), f"TeX outside $...$ in {claim.id}: {prose}"

@@ -73,6 +73,14 @@ w, b, x, y, c_, d = sp.symbols("w b x y c d")
      ValueError, "the loss contains Derivative(w**2, w), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)"),
     ("integral", lambda: g(w * x + sp.Integral(w * y, (y, 0, 1)), [w], [x]),
      ValueError, "the loss contains Integral(w*y, (y, 0, 1)), which cannot be evaluated at a point: write the loss with concrete functions (exp, log, tanh, ...)"),
+    ("floor loss", lambda: g(sp.floor(w * x), [w], [x]),
+     ValueError, "the loss contains floor, which the check does not support: a piecewise-constant function has "
+                 "derivative 0 wherever it has one and none at its jumps, so there is no gradient to compare (SymPy "
+                 "leaves its derivative unevaluated); use a smooth surrogate such as sigmoid"),
+    ("step cost", lambda: c(lambda batch: sp.ceiling(w) + sp.sign(w) * batch[0][x], w * x, [w], [x]),
+     ValueError, "the cost contains ceiling, sign, which the check does not support: a piecewise-constant function "
+                 "has derivative 0 wherever it has one and none at its jumps, so there is no gradient to compare "
+                 "(SymPy leaves its derivative unevaluated); use a smooth surrogate such as sigmoid"),
     ("set params", lambda: g(w * x, {w}, [x]),
      TypeError, "params must be a list of SymPy symbols such as sympy.symbols('w b'), got {w}"),
 ], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import gradavg
-from gradavg.site.ledger_view import ledger_markdown, ledger_totals
+from gradavg.site.ledger_view import ledger_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -24,12 +24,13 @@ def test_api_page_documents_every_module():
     assert documented - modules == set()
 
 
-def test_ledger_view_marks_failures_and_unused_claims():
-    rows = [{"id": "x.y", "statement": "a\nb", "method": "m", "seconds": 1.0, "holds": False, "control": "c",
-             "control_rejected": False, "pages": []}]
-    text = ledger_markdown(rows)
-    assert "**FAILS**" in text and "**NOT rejected**" in text and "**none**" in text and "a b" in text
-    assert ledger_totals(rows) == {"claims": 1, "holding": 0, "controls_rejected": 0, "seconds": 1.0, "all_ok": False}
+def test_ledger_totals_count_each_kind_and_a_claim_short_of_its_evidence():
+    rows = [{"holds": True, "control_rejected": True, "seconds": 1.0, "evidence": "proof", "evidence_backed": False},
+            {"holds": True, "control_rejected": True, "seconds": 0.5, "evidence": "exhaustive", "evidence_backed": True}]
+    totals = ledger_totals(rows)
+    assert totals["evidence"] == {"proof": 1, "exhaustive": 1, "float-bound": 0, "sampled": 0}
+    assert totals["backed"] == 1 and not totals["all_ok"]
+    assert ledger_totals(rows[1:])["all_ok"]
 
 
 def test_hosting_files_build_with_the_strict_command():
@@ -51,9 +52,13 @@ def test_ledger_page_totals_match_the_cli(built_site, ledger_run):
     rows = json.loads(ledger_run.stdout)
     totals = ledger_totals(rows)
     text = re.sub(r"<[^>]+>", "", (built_site / "ledger.html").read_text())
-    line = re.search(r"(\d+) claims; (\d+) hold; (\d+)\s+negative controls rejected", text)
+    line = re.search(r"(\d+) claims; (\d+) hold; (\d+) with the evidence they declare; (\d+)\s+negative controls "
+                     r"rejected", text)
     assert line, "the ledger page has no totals line"
-    assert tuple(map(int, line.groups())) == (totals["claims"], totals["holding"], totals["controls_rejected"])
+    assert tuple(map(int, line.groups())) == (totals["claims"], totals["holding"], totals["backed"],
+                                              totals["controls_rejected"])
+    for kind, count in totals["evidence"].items():
+        assert f"{kind}: {count} (" in text, f"the ledger page does not count the {kind} claims"
     for row in rows:
         assert row["id"] in text
 

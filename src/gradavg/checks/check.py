@@ -190,9 +190,20 @@ def _symbols(value, what: str) -> tuple[sp.Symbol, ...]:
     return tuple(value)
 
 
+#: piecewise-constant functions: a derivative of 0 where one exists, none at the jumps, and SymPy leaves it unevaluated
+STEP_FUNCTIONS = (sp.floor, sp.ceiling, sp.frac, sp.sign, sp.Heaviside)
+
+
 def _refuse_unevaluable(expr: sp.Expr, what: str) -> None:
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ValueError(f"the {what} contains an infinity or nan ({expr}): remove the division by zero")
+    steps = sorted({type(f).__name__ for f in expr.atoms(*STEP_FUNCTIONS)})
+    if steps:
+        raise ValueError(
+            f"the {what} contains {', '.join(steps)}, which the check does not support: a piecewise-constant "
+            "function has derivative 0 wherever it has one and none at its jumps, so there is no gradient to "
+            "compare (SymPy leaves its derivative unevaluated); use a smooth surrogate such as sigmoid"
+        )
     undefined = expr.atoms(AppliedUndef) | expr.atoms(sp.Derivative) | expr.atoms(sp.Integral)
     if undefined:
         raise ValueError(

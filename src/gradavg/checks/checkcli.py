@@ -45,7 +45,8 @@ def check_text(loss: str, params: str, data: str, n: int = 4, cost: str | None =
 
     Returns:
         ``status`` (0 holds, 1 fails, 2 bad input or undecided), ``holds`` (``None`` when
-        there is no verdict), ``method``, ``seconds``, ``witness`` (name to exact value as
+        there is no verdict), ``method``, ``evidence`` (``proof`` or ``sampled``, see
+        :data:`gradavg.engine.claims.EVIDENCE`), ``seconds``, ``witness`` (name to exact value as
         text), ``gap`` and ``residual`` (exact, as text, one entry per parameter),
         ``message`` (what went wrong, for status 2), ``loss`` and ``cost`` as parsed, ``n``.
         No time budget: this is for callers that have their own (or none).
@@ -59,8 +60,8 @@ def check_text(loss: str, params: str, data: str, n: int = 4, cost: str | None =
         >>> check_text("w.real", "w", "")["message"]
         "error: attribute access ('.') is not allowed"
     """
-    result = {"status": 2, "holds": None, "method": None, "seconds": None, "witness": None, "gap": None,
-              "residual": None, "message": None, "loss": None, "cost": None, "n": n}
+    result = {"status": 2, "holds": None, "method": None, "evidence": None, "seconds": None, "witness": None,
+              "gap": None, "residual": None, "message": None, "loss": None, "cost": None, "n": n}
     try:
         verdict = _check(loss, params, data, n, cost, result)
     except MemoryError:
@@ -74,7 +75,7 @@ def check_text(loss: str, params: str, data: str, n: int = 4, cost: str | None =
     except Exception as error:  # noqa: BLE001 - text from anyone: one line, never a traceback
         return {**result, "message": f"error: the check could not be carried out ({type(error).__name__}: {error})"}
     return {**result, "status": 0 if verdict.holds else 1, "holds": verdict.holds, "method": verdict.method,
-            "seconds": verdict.seconds,
+            "evidence": verdict.evidence, "seconds": verdict.seconds,
             "witness": None if verdict.witness is None else {str(k): str(v) for k, v in verdict.witness.items()},
             "gap": None if verdict.gap is None else [str(g) for g in verdict.gap],
             "residual": None if verdict.residual is None else [str(r) for r in verdict.residual]}
@@ -142,7 +143,8 @@ def run_check(loss: str, params: str, data: str, n: int = 4, out=None, err=None,
         try:
             verdict = run_with_budget(lambda: check_text(loss, params, data, n, cost), timeout)
         except BudgetExceeded as stopped:
-            verdict = {"status": 3, "holds": None, "method": None, "seconds": stopped.seconds, "witness": None,
+            verdict = {"status": 3, "holds": None, "method": None, "evidence": None, "seconds": stopped.seconds,
+                       "witness": None,
                        "gap": None, "residual": None, "message": f"{stopped}: {ADVICE}", "loss": None,
                        "cost": None, "n": n}
     if as_json:

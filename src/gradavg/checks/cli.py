@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ..engine.claims import Result, ledger
@@ -145,11 +146,17 @@ def _loss_as_written(argv: list[str]) -> list[str]:
     return result
 
 
+#: the exit status of a command whose reader closed the pipe, as a shell reports a process ended by SIGPIPE
+CLOSED_PIPE = 128 + 13
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status.
 
-    ``ledger``: 0 when all claims hold and all controls fail, 1 otherwise. ``check``: 0 holds,
-    1 fails, 2 bad input or undecided, 3 stopped at the time budget (see ``check --help``).
+    ``ledger``: 0 when all claims hold with the evidence they declare and all controls fail, 1
+    otherwise. ``check``: 0 holds, 1 fails, 2 bad input or undecided, 3 stopped at the time
+    budget (see ``check --help``). A reader that closes the pipe early (``| head``) ends the
+    command quietly with status 141, as it ends any Unix tool.
 
     Example:
         >>> main(["check", "(w*x - y)**2", "--params", "w", "--data", "x,y"])  # doctest: +ELLIPSIS
@@ -157,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         holds: symbolic: ...
         0
     """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # nothing more can reach the reader: point stdout at /dev/null so the final flush is quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gradavg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ledger_parser = commands.add_parser(

@@ -54,6 +54,13 @@ EVIDENCE = {
     "float-bound": "Floating point within a derived rounding bound",
     "sampled": "Evidence at sample points, not a proof",
 }
+#: what each kind of evidence means, as the proof ledger explains it
+EVIDENCE_MEANING = {
+    "proof": "symbolic, in the full generality of the scope",
+    "exhaustive": "every case of a finite family, named in the scope, decided exactly",
+    "float-bound": "floating-point results within a derived rounding bound, at the points the scope names",
+    "sampled": "agreement at sample points: evidence, not a proof",
+}
 
 
 def supports(reached: str | None, declared: str) -> bool:

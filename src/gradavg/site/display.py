@@ -34,6 +34,7 @@ class ClaimReport:
         """
         r, timed = self.result, not reproducible_build()
         return {"id": r.claim.id, "holds": r.verdict.holds, "method": r.verdict.method,
+                "evidence": r.claim.evidence, "scope": r.claim.scope, "evidence_backed": r.evidence_backed,
                 "seconds": round(r.verdict.seconds, 4) if timed else None,
                 "control_rejected": r.control_rejected}
 
@@ -45,6 +46,7 @@ class ClaimReport:
         parts = [
             f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}" '
             f'data-verdict="{html.escape(json.dumps(self.verdict_row()))}">',
+            f'<p class="gradavg-evidence gradavg-evidence-{r.claim.evidence}">{html.escape(r.claim.badge)}</p>',
             f"<p><strong>Claim <code>{html.escape(r.claim.id)}</code>: {status}.</strong> "
             f"Method: {html.escape(verdict.method)}. Time: {format_seconds(verdict.seconds)}.</p>",
             f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {rejected}. "

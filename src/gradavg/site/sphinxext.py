@@ -45,7 +45,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from ..checks.pages import overstated, pages_by_claim, statements
-from ..engine.claims import format_seconds, ledger
+from ..engine.claims import EVIDENCE_MEANING, format_seconds, ledger
 from . import warm_kernels
 from .dependencies import dependency_key
 from .ledger_view import ledger_totals
@@ -241,24 +241,30 @@ def _fill_ledger(app, doctree, docname) -> None:
                            "statement with show(%r))", claim.id, claim.id, location=docname, type="gradavg",
                            subtype="claim")
             row = {"id": claim.id, "holds": False, "method": "not run by any page", "seconds": None,
-                   "control_rejected": False}
-        rows.append({**row, "statement": claim.statement, "control": claim.control,
-                     "pages": pages.get(claim.id, [])})
+                   "control_rejected": False, "evidence_backed": False}
+        rows.append({**row, "statement": claim.statement, "control": claim.control, "evidence": claim.evidence,
+                     "scope": claim.scope, "pages": pages.get(claim.id, [])})
     totals = ledger_totals([{**r, "seconds": r["seconds"] or 0.0} for r in rows])
     seconds = format_seconds(totals["seconds"], 2, reproducible=any(r["seconds"] is None for r in rows))
     summary = nodes.paragraph("", "", nodes.strong("", f"{totals['claims']} claims; {totals['holding']} hold; "
+                                                       f"{totals['backed']} with the evidence they declare; "
                                                        f"{totals['controls_rejected']} negative controls rejected; "
                                                        f"total check time {seconds}."))
+    kinds = nodes.bullet_list()
+    for kind, count in totals["evidence"].items():
+        kinds += nodes.list_item("", nodes.paragraph("", "", nodes.strong("", f"{kind}: {count}"),
+                                                     nodes.Text(f" ({EVIDENCE_MEANING[kind]})")))
     for table in tables:
-        table.replace_self([summary, _table(app, docname, rows)])
+        table.replace_self([summary, kinds, _table(app, docname, rows)])
 
 
 def _table(app, docname: str, rows: list[dict]) -> nodes.table:
-    widths = (46, 28, 12, 14)
+    widths = (38, 18, 22, 10, 12)
     group = nodes.tgroup(cols=len(widths))
     group += [nodes.colspec(colwidth=w) for w in widths]
     head = nodes.thead()
-    head += _row([[nodes.Text(h)] for h in ("Claim and negative control", "Method", "Status and seconds", "Used on")])
+    head += _row([[nodes.Text(h)] for h in ("Claim and negative control", "Evidence and scope", "Method",
+                                            "Status and seconds", "Used on")])
     body = nodes.tbody()
     for r in rows:
         status = nodes.Text("holds") if r["holds"] else nodes.strong("", "FAILS")
@@ -272,7 +278,9 @@ def _table(app, docname: str, rows: list[dict]) -> nodes.table:
         claim = [nodes.paragraph("", "", nodes.literal("", r["id"]), nodes.Text(": "), *_with_math(r["statement"])),
                  nodes.paragraph("", "", nodes.emphasis("", "Control:"), nodes.Text(" "),
                                  *_with_math(r["control"]), nodes.Text("."))]
-        body += _row([claim, [nodes.Text(" ".join(r["method"].split()))],
+        evidence = nodes.strong("", r["evidence"]) if r["evidence_backed"] else \
+            nodes.strong("", f"NOT {r['evidence']}: its check fell short")
+        body += _row([claim, [evidence, nodes.Text(f": {r['scope']}")], [nodes.Text(" ".join(r["method"].split()))],
                       [status, nodes.Text("; "), control, nodes.Text(f"; {timing}")],
                       links[:-1] or [nodes.strong("", "none")]])
     group += [head, body]
