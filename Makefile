@@ -1,6 +1,6 @@
 # Set up, build, preview and test the site. Every target is idempotent.
 # make html: venv + packages + offline assets, then the strict executed build into _build/html
-# make test: every test (ledger claims and controls, unit tests, docs build, browser checks)
+# make test: every test (ledger claims and controls, unit tests, docs build, browser checks) on the site make html built
 
 PYTHON3   ?= python3
 VENV      ?= .venv
@@ -19,7 +19,7 @@ DOCTREES  := -d _build/doctrees
 # starts Sphinx only when an input of the site changed since the last build that passed (gradavg.site.build)
 SITEBUILD = $(PY) -m gradavg.site.build docs _build/html
 
-.PHONY: html test preview serve clean setup assets ledger benchmark benchmark-live page-speed mutation
+.PHONY: html test test-browser preview serve clean setup assets ledger benchmark benchmark-live page-speed mutation
 
 html: setup assets
 	$(SITEBUILD) $(SPHINXOPTS) $(DOCTREES)
@@ -27,8 +27,16 @@ html: setup assets
 	@echo "The site is in _build/html/ (home page: _build/html/index.html)."
 	@echo "Serve it with:  make serve   (then open http://localhost:$(PORT)/)"
 
-test: setup assets
-	$(PY) -m pytest
+# The tests read the site this target's html step built (GRADAVG_BUILT_SITE) instead of building it again;
+# --durations prints where the time goes.
+test: html
+	GRADAVG_BUILT_SITE=_build/html $(PY) -m pytest --durations=10
+
+# The browser and live tests REPEAT times in a row against the built site (LOAD=1: beside a CPU-bound process);
+# each run must pass: a test that depends on timing shows here.
+REPEAT ?= 1
+test-browser: html
+	GRADAVG_BUILT_SITE=_build/html GRADAVG_REQUIRE_BROWSER=1 $(PY) tests/repeat.py $(REPEAT) $(if $(LOAD),--load) -- -m browser
 
 setup: $(INSTALLED)
 

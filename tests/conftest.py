@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gradavg.site.build import stamp_path
 from gradavg.topics.framework import use_host_devices
 
 # JAX reads XLA_FLAGS once, when it is first imported: ask for the host CPU devices before any test can import it
@@ -59,9 +60,24 @@ def ledger_run() -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
+#: a site that `make html` built strictly just before (`make test` sets it): the tests read it instead of building again
+BUILT_SITE = "GRADAVG_BUILT_SITE"
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The whole site built strictly into a temporary folder; the build must succeed."""
+    """The whole site built strictly into a temporary folder; the build must succeed.
+
+    With ``GRADAVG_BUILT_SITE`` set (``make test`` and ``make test-browser`` set it to the
+    site their ``make html`` step has just built with the same strict options), that site is
+    used instead, provided the build command's stamp says its last build passed.
+    """
+    if prebuilt := os.environ.get(BUILT_SITE):
+        site = Path(prebuilt).resolve()
+        stamp = stamp_path(site)
+        assert (site / "index.html").is_file() and stamp.is_file(), (
+            f"{BUILT_SITE}={prebuilt}: no site whose last build passed there (no {stamp.name} beside it): run make html")
+        return site
     out = tmp_path_factory.mktemp("site") / "html"
     build = sphinx_build(ROOT / "docs", out)
     assert build.returncode == 0, f"docs build failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
