@@ -3,8 +3,8 @@
 Sum and mean differ by the factor N, so they have the same minimisers and a
 step on the sum is a step on the mean with N times the step size; scaling the
 step with the batch is exact only while every gradient is taken at one point;
-weight decay added to the sum is weaker by N; Adam does not see the factor at
-all when its epsilon is 0.
+weight decay added to the sum is weaker by N; Adam sees a constant factor
+only through its epsilon.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ register(
         control="the same step size eta on the sum and on the mean",
         control_check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * g),
         evidence="proof",
-        scope="every N >= 1; squared-error losses of the line w x + b; every theta and eta",
+        scope=("every N >= 1; squared-error losses of the line w x + b, data symbolic; every theta and eta; "
+               "grad S from the sum in sufficient statistics, grad C as the mean of the per-example gradients"),
     )
 )
 
@@ -69,7 +70,7 @@ register(
     Claim(
         id="mean-or-sum.weight-decay",
         statement=(
-            r"For every $N \ge 1$ and squared-error losses as above: "
+            r"For every $N \ge 1$ and squared-error losses as above, with $\lVert\theta\rVert^2 = w^2 + b^2$: "
             r"$\nabla\bigl(S + \tfrac{\lambda}{2}\lVert\theta\rVert^2\bigr) = "
             r"N\,\nabla\bigl(C + \tfrac{\lambda/N}{2}\lVert\theta\rVert^2\bigr)$: "
             r"weight decay $\lambda$ on the sum is weight decay $\lambda/N$ on the mean."
@@ -78,7 +79,8 @@ register(
         control="the same strength lambda on the sum as on the mean",
         control_check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam * p)),
         evidence="proof",
-        scope="every N >= 1; squared-error losses of the line w x + b; every lambda",
+        scope=("every N >= 1; squared-error losses of the line w x + b, data symbolic; the penalty on both w and b; "
+               "every theta and lambda"),
     )
 )
 
@@ -98,8 +100,10 @@ register(
     Claim(
         id="mean-or-sum.linear-scaling",
         statement=(
-            r"For $k = 3$ equal batches of free quadratic losses with batch costs $C_j$ (Hessians $H_j$, gradients "
-            r"$g_j$ at $\theta$): $k$ steps $\theta_j = \theta_{j-1} - \eta\nabla C_j(\theta_{j-1})$ end at "
+            r"For $\theta \in \mathbb{R}^2$ and $k = 3$ batches, each the mean of two quadratic losses "
+            r"$\tfrac12\theta^\top A_i\theta - b_i^\top\theta$ with free symmetric $A_i$ and free $b_i$, with batch "
+            r"costs $C_j$ (Hessians $H_j$, gradients $g_j$ at $\theta$): the $k$ steps "
+            r"$\theta_j = \theta_{j-1} - \eta\nabla C_j(\theta_{j-1})$ end at "
             r"$\theta - k\eta\,\nabla C_{\cup}(\theta) + \eta^2\sum_{j<l} H_l g_j - \eta^3 H_3 H_2 g_1$, "
             r"where $C_\cup$ is the union's mean cost: one step of $k\eta$ plus a Hessian term."
         ),
@@ -107,7 +111,8 @@ register(
         control="the linear scaling rule taken as exact: k steps of eta land where one step of k*eta does",
         control_check=lambda: _linear_scaling(()),
         evidence="proof",
-        scope="k = 3 batches of two quadratic losses each, theta in R^2, free coefficients",
+        scope=("theta in R^2; k = 3 batches, each the mean of two quadratic losses with free symmetric A_i and free "
+               "b_i; every theta and eta"),
     )
 )
 
@@ -115,35 +120,41 @@ register(
 
 STEPS = 3
 G = sp.symbols(f"g1:{STEPS + 1}", real=True)
-c, eps = sp.symbols("c epsilon", positive=True)
-BETA1, BETA2, RATE = sp.Rational(9, 10), sp.Rational(999, 1000), sp.Rational(1, 1000)
+c, rate = sp.symbols("c eta", positive=True)
+eps = sp.Symbol("epsilon", nonnegative=True)
+BETA1, BETA2 = sp.Rational(9, 10), sp.Rational(999, 1000)
+#: exact values, allowed by the statement, for the parameters a witness point keeps fixed
+AT = {c: sp.Rational(7, 4), eps: sp.Rational(1, 10), rate: sp.Rational(1, 1000)}
 
 
 def _scale_invariant(updates, eps_scaled) -> Verdict:
     """Updates for the loss multiplied by c against the updates for the loss with epsilon replaced by ``eps_scaled``."""
-    scaled = updates([c * g for g in G], RATE, BETA1, BETA2, eps)
-    original = updates(list(G), RATE, BETA1, BETA2, eps_scaled)
+    scaled = updates([c * g for g in G], rate, BETA1, BETA2, eps)
+    original = updates(list(G), rate, BETA1, BETA2, eps_scaled)
     differences = [s - o for s, o in zip(scaled, original)]
-    # random points for the gradients; c and epsilon stay positive, as the statement requires
+    # random points for the gradients; c, eta and epsilon stay at values the statement allows
     return decide(lambda at: [sp.radsimp(d.xreplace(at)) for d in differences], list(G),
                   lambda: ([sp.simplify(sp.together(d)) for d in differences],
-                           f"the {STEPS} updates' differences cancel to 0 for every c > 0 and epsilon > 0"),
-                  fixed={c: sp.Rational(7, 4), eps: sp.Rational(1, 10)})
+                           f"the {STEPS} updates' differences cancel to 0 for every c > 0, eta > 0 and epsilon >= 0"),
+                  fixed=AT)
 
 
 register(
     Claim(
         id="mean-or-sum.adaptive",
         statement=(
-            r"For Adam with $\beta_1 = 0.9$, $\beta_2 = 0.999$ and any $\varepsilon \ge 0$, over three steps with "
-            r"gradients $g_1, g_2, g_3$: the updates for the loss multiplied by $c > 0$ equal the updates for the "
-            r"original loss with $\varepsilon/c$ in place of $\varepsilon$. With $\varepsilon = 0$, scaling the loss "
-            r"changes nothing."
+            r"For Adam with $\beta_1 = 0.9$, $\beta_2 = 0.999$, any step size $\eta > 0$ and any $\varepsilon \ge 0$, "
+            r"over three steps with gradients $g_1, g_2, g_3$ of one parameter (Adam acts coordinate by "
+            r"coordinate), and one constant $c > 0$ for all three steps: the "
+            r"updates for the loss multiplied by $c$ equal the updates for the original loss with $\varepsilon/c$ in "
+            r"place of $\varepsilon$, wherever they are defined ($\sqrt{\hat v_t} + \varepsilon > 0$). With "
+            r"$\varepsilon = 0$, scaling the loss changes nothing."
         ),
         check=lambda: _scale_invariant(adam_updates, eps / c),
         control="plain SGD, whose update for the loss multiplied by c is c times larger",
         control_check=lambda: _scale_invariant(sgd_updates, eps / c),
         evidence="proof",
-        scope="three Adam steps with beta_1 = 0.9, beta_2 = 0.999; gradients symbolic; every c > 0 and epsilon >= 0",
+        scope=("three Adam steps of one parameter with beta_1 = 0.9, beta_2 = 0.999; gradients symbolic; one "
+               "constant c > 0 for all steps; every eta > 0 and epsilon >= 0 where the updates are defined"),
     )
 )

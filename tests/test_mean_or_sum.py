@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from gradavg.topics.accumulation import noisy_line
-from gradavg.topics.mean_or_sum import (adam_updates, batch_mean_losses, largest_stable_steps, ridge_fit,
+from gradavg.topics.mean_or_sum import (adam_fit, adam_updates, batch_mean_losses, largest_stable_steps, ridge_fit,
                                         scaling_gap, scaling_gap_curve, sgd_updates)
 
 
@@ -49,3 +49,20 @@ def test_adam_ignores_the_scale_and_sgd_does_not():
     rate, b1, b2 = sp.Rational(1, 100), sp.Rational(9, 10), sp.Rational(99, 100)
     assert adam_updates([4 * v for v in g], rate, b1, b2, 0) == adam_updates(g, rate, b1, b2, 0)
     assert sgd_updates([4 * v for v in g], rate) == [4 * u for u in sgd_updates(g, rate)]
+
+
+def test_ridge_uses_the_claims_convention_squared_errors_and_a_penalty_on_w_and_b():
+    x, y = noisy_line(30)
+    for on, total in (("sum", 1.0), ("mean", 1.0 / 30)):
+        w, b = ridge_fit(x, y, 4.0, on)
+        residual = w * x + b - y
+        # gradient of total * sum (w x + b - y)^2 + 4/2 (w^2 + b^2), computed term by term
+        assert np.allclose([total * np.sum(2 * residual * x) + 4.0 * w, total * np.sum(2 * residual) + 4.0 * b], 0)
+
+
+def test_adam_with_coupled_l2_reaches_the_ridge_fit_of_its_convention_and_adamw_ignores_the_convention():
+    x, y = noisy_line(40)
+    x = (x - x.mean()) / x.std()
+    for on in ("mean", "sum"):
+        assert np.allclose(adam_fit(x, y, on, l2=2.0, steps=4000), ridge_fit(x, y, 2.0, on), atol=1e-4)
+    assert np.allclose(adam_fit(x, y, "mean", decay=2.0), adam_fit(x, y, "sum", decay=2.0), atol=1e-6)

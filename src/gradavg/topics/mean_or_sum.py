@@ -4,7 +4,8 @@ The sum of the losses is ``N`` times their mean, so both have the same
 minimisers and gradients in the same direction; what changes is the size of a
 step. This module holds the page's science: the linear scaling rule's exact gap
 on quadratic losses (built on the same-point page's closed form), ridge
-regression under both conventions, and one Adam update written out exactly.
+regression under both conventions, Adam's updates written out exactly, and
+Adam with coupled L2 or decoupled weight decay on either convention.
 """
 
 from __future__ import annotations
@@ -115,10 +116,13 @@ def scaling_figure(x: np.ndarray, y: np.ndarray, ks: Sequence[int], step_sizes: 
 
 
 def ridge_fit(x: np.ndarray, y: np.ndarray, strength: float, penalty_on: str) -> np.ndarray:
-    """Least squares of ``w x + b`` plus ``strength/2 * w^2``, the penalty added to the ``"sum"`` or the ``"mean"``.
+    """Least squares of ``w x + b`` plus ``strength/2 * (w^2 + b^2)``, the penalty added to the ``"sum"`` or the ``"mean"``.
 
-    Minimises ``sum_i (w x_i + b - y_i)^2 / 2 + strength/2 w^2`` (on the sum) or
-    the same with the mean of the squared errors; returns ``(w, b)``.
+    The page's convention, that of the claim ``mean-or-sum.weight-decay``: the
+    losses are ``L_i = (w x_i + b - y_i)^2`` and the penalty is
+    ``strength/2 * |theta|^2`` over both parameters ``theta = (w, b)``. Minimises
+    ``sum_i L_i + strength/2 |theta|^2`` (on the sum) or
+    ``mean_i L_i + strength/2 |theta|^2`` (on the mean); returns ``(w, b)``.
 
     Example:
         >>> x, y = np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0, 3.0])
@@ -131,9 +135,9 @@ def ridge_fit(x: np.ndarray, y: np.ndarray, strength: float, penalty_on: str) ->
         raise ValueError(f"penalty_on is 'sum' or 'mean', got {penalty_on!r}")
     design = np.column_stack([x, np.ones_like(x)])
     scale = 1.0 if penalty_on == "sum" else 1.0 / len(x)
-    # the gradient of scale * sum_i r_i^2 / 2 + strength/2 w^2 is zero at the solution
-    normal = scale * design.T @ design + np.diag([strength, 0.0])
-    return np.linalg.solve(normal, scale * design.T @ y)
+    # the gradient of scale * sum_i r_i^2 + strength/2 |theta|^2, 2 scale D^T (D theta - y) + strength theta, is 0
+    normal = 2 * scale * design.T @ design + strength * np.eye(2)
+    return np.linalg.solve(normal, 2 * scale * design.T @ y)
 
 
 def weight_decay_figure(x: np.ndarray, y: np.ndarray, strength: float, sizes: Sequence[int]):
@@ -155,7 +159,8 @@ def weight_decay_figure(x: np.ndarray, y: np.ndarray, strength: float, sizes: Se
     axes.plot(sizes, slopes["mean"], "o-", ms=3, label=r"penalty added to the mean: strength $\lambda$")
     axes.plot(sizes, slopes["sum"], "s-", ms=3, label=r"penalty added to the sum: strength $\lambda/N$")
     axes.axhline(ridge_fit(x, y, 0.0, "sum")[0], color="gray", lw=0.8, ls="--", label="no penalty, all data")
-    axes.set(xlabel="examples $N$", ylabel="fitted slope $w$", title=rf"Same $\lambda = {strength:g}$, two conventions")
+    axes.set(xlabel="examples $N$", ylabel="fitted slope $w$",
+             title=rf"Same $\lambda = {strength:g}$ in $\frac{{\lambda}}{{2}}(w^2 + b^2)$, two conventions")
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8)
     return figure, slopes
@@ -190,6 +195,39 @@ def sgd_updates(gradients: Sequence[sp.Expr], eta, *unused) -> list[sp.Expr]:
         [1, 3/2]
     """
     return [eta * g for g in gradients]
+
+
+def adam_fit(x: np.ndarray, y: np.ndarray, reduction: str, *, l2: float = 0.0, decay: float = 0.0,
+             steps: int = 2000, eta: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
+             eps: float = 1e-8) -> np.ndarray:
+    """Adam on the squared error of ``w x + b`` (losses ``(w x_i + b - y_i)^2``), reduced by ``"mean"`` or ``"sum"``.
+
+    Full batch, from ``(0, 0)``. With ``l2`` the gradient Adam sees is the data
+    term's plus ``l2 * theta`` (the penalty ``l2/2 |theta|^2`` added to the loss,
+    as the ``weight_decay`` of ``torch.optim.Adam`` does: coupled). With
+    ``decay`` each step also subtracts ``eta * decay * theta``, outside Adam's
+    normalisation, as AdamW does (decoupled). Returns the final ``(w, b)``.
+
+    Example:
+        >>> x, y = np.linspace(-1, 1, 20), np.linspace(-1, 1, 20) + 1
+        >>> np.round(adam_fit(x, y, "mean", steps=3000), 3).tolist()
+        [1.0, 1.0]
+        >>> mean, total = adam_fit(x, y, "mean", l2=1.0), adam_fit(x, y, "sum", l2=1.0)
+        >>> bool(total[0] > mean[0])  # the same coupled L2 is weaker on the sum
+        True
+    """
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction is 'sum' or 'mean', got {reduction!r}")
+    design = np.column_stack([x, np.ones_like(x)])
+    scale = 1.0 if reduction == "sum" else 1.0 / len(x)
+    theta, m, v = np.zeros(2), np.zeros(2), np.zeros(2)
+    for t in range(1, steps + 1):
+        gradient = 2 * scale * design.T @ (design @ theta - y) + l2 * theta
+        m = beta1 * m + (1 - beta1) * gradient
+        v = beta2 * v + (1 - beta2) * gradient**2
+        step = (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        theta = theta - eta * step - eta * decay * theta
+    return theta
 
 
 def largest_stable_steps(x: np.ndarray, y: np.ndarray, sizes: Sequence[int]) -> dict[str, np.ndarray]:
