@@ -96,8 +96,8 @@ def overstated(statement: Statement, evidence: str) -> str | None:
         >>> theorem = Statement(Path("docs/a.md"), "a", 3, "theorem", "a.b")
         >>> print(overstated(theorem, "proof"))
         None
-        >>> overstated(theorem, "sampled")
-        "a theorem rests on sampled evidence: make it a {prf:observation}, or narrow it to what a proof covers"
+        >>> print(overstated(theorem, "sampled"))
+        a theorem rests on sampled evidence: make it a {prf:observation}, or narrow it to what a proof covers
         >>> print(overstated(Statement(Path("docs/a.md"), "a", 3, "observation", "a.b"), "sampled"))
         None
     """

@@ -2,8 +2,9 @@
 
 Each family is a :class:`gradavg.engine.models.Model`: one example's loss with its
 parameter and data symbols. :func:`family_rows` checks the gradient-of-a-mean
-identity for every family at its largest N with
-:func:`gradavg.checks.check.check_gradient_of_mean` and reports the method and the time.
+identity for every family at one N (only that N) with
+:func:`gradavg.checks.check.check_gradient_of_mean` and reports the method, the
+kind of evidence and the time.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def tanh_network(hidden: int = 2) -> Model:
     return Model(f"one-hidden-layer tanh network, {hidden} units", (output - y) ** 2, (*a, *c, *v, d), (x, y))
 
 
-#: (family, largest N checked) for the table on the linearity page
+#: (family, the one N checked) for the table on the linearity page
 TARGETS = (
     (lambda: linear_regression(3), 8),
     (lambda: logistic_regression(2), 8),
@@ -85,7 +86,11 @@ TARGETS = (
 )
 
 
-def check_family(model: Model, n: int, *, points: int = 3) -> Verdict:
+#: random rational points (data and parameters) at which a family without an exact route is sampled
+POINTS = 3
+
+
+def check_family(model: Model, n: int, *, points: int = POINTS) -> Verdict:
     """The gradient of the mean of ``n`` losses of ``model`` against the mean of their gradients, timed.
 
     Example:
@@ -97,7 +102,7 @@ def check_family(model: Model, n: int, *, points: int = 3) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def family_rows() -> tuple[dict, ...]:
-    """One row per family in :data:`TARGETS`: name, parameters, N, holds, method and seconds (cached per process).
+    """One row per family in :data:`TARGETS`: name, parameters, N, holds, method, evidence and seconds (cached per process).
 
     Example:
         >>> [row["N"] for row in family_rows()]
@@ -108,7 +113,8 @@ def family_rows() -> tuple[dict, ...]:
         model = make()
         verdict = check_family(model, n)
         rows.append({"family": model.name, "parameters": len(model.params), "N": n, "holds": verdict.holds,
-                     "method": verdict.method, "seconds": round(verdict.seconds, 2)})
+                     "method": verdict.method, "evidence": verdict.evidence,
+                     "seconds": round(verdict.seconds, 2)})
     return tuple(rows)
 
 
@@ -117,13 +123,14 @@ def short_method(method: str) -> str:
 
     Example:
         >>> short_method("numeric: the difference quotient ... at 3 random rational points (not a proof)")
-        'numeric, 100 digits, 3 random rational points (not a proof)'
+        'central difference quotient, 100 digits, at 3 random rational points of data and parameters (not a proof)'
     """
     if method.startswith("symbolic"):
         return "symbolic proof (the difference quotient cancels exactly)"
     points = re.search(r"at (\d+) random rational points", method)
     if method.startswith("numeric") and points:
-        return f"numeric, 100 digits, {points.group(1)} random rational points (not a proof)"
+        return (f"central difference quotient, 100 digits, at {points.group(1)} random rational points of data and "
+                "parameters (not a proof)")
     return method
 
 
@@ -136,7 +143,7 @@ def family_table_html(rows=None) -> str:
         True
     """
     rows = family_rows() if rows is None else rows
-    head = ("family", "parameters", "largest N checked", "holds", "method", "time")
+    head = ("family", "parameters", "N (the only one checked)", "holds", "method", "time")
     lines = ['<table class="gradavg-table">', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>",
              "<tbody>"]
     for r in rows:

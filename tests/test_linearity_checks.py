@@ -1,0 +1,73 @@
+"""The linearity page's checks: they never differentiate by rule, and wrong variants fail with exact witnesses."""
+
+import pytest
+import sympy as sp
+
+import gradavg.derivations.linearity as lin
+from gradavg.engine.claims import get
+from gradavg.engine.sums import as_statistics
+
+DERIVATION = ("cost-as-mean", "sum-rule", "constant-factor", "general-n", "any-loss")
+
+
+@pytest.fixture
+def no_derivatives(monkeypatch):
+    """Make every SymPy derivative in a parameter (``diff``, ``Expr.diff``, ``Derivative``) raise.
+
+    Derivatives in other symbols pass: SymPy's assumption system differentiates
+    in ``N`` to decide the sign of a sum's bounds.
+    """
+    parameters = {lin.w, lin.b}
+
+    def guarded(original):
+        def refuse(*args, **kwargs):
+            if parameters & {v for arg in args[1:] for v in sp.sympify(arg).atoms(sp.Symbol)}:
+                raise AssertionError(f"a derivative in a parameter was taken by SymPy's rules: {args}")
+            return original(*args, **kwargs)
+        return refuse
+
+    monkeypatch.setattr(sp.Derivative, "__new__", guarded(sp.Derivative.__new__))
+    monkeypatch.setattr(sp.Expr, "diff", guarded(sp.Expr.diff))
+    monkeypatch.setattr(sp, "diff", guarded(sp.diff))
+
+
+def test_the_guard_catches_a_derivative_in_a_parameter(no_derivatives):
+    with pytest.raises(AssertionError):
+        (lin.w**2).diff(lin.w)
+    with pytest.raises(AssertionError):
+        sp.diff(lin.polynomial_loss(1), lin.b)
+
+
+@pytest.mark.parametrize("name", DERIVATION)
+def test_the_derivation_never_uses_the_rules_it_proves(request, name):
+    claim = get(f"linearity.{name}")  # loaded before derivatives are refused: other modules use them on import
+    request.getfixturevalue("no_derivatives")
+    result = claim.run()
+    assert result.ok and result.verdict.evidence == "proof", result.verdict.method
+
+
+def test_general_n_rejects_the_sum_where_the_mean_belongs():
+    verdict = lin._general_n(lambda mean: lin.N * mean)
+    assert not verdict.holds and verdict.witness[lin.N] == 2
+    assert all(g.is_Rational for g in verdict.gap) and any(g != 0 for g in verdict.gap)
+
+
+def test_any_loss_rejects_a_remainder_that_is_not_averaged():
+    # the identity with a cost whose remainder is summed, not averaged, must fail: (mean L)(1 + h) is not a mean
+    verdict = lin._remainder_cost(lambda mean: mean * (1 + lin.STEP))
+    assert not verdict.holds and all(g.is_Rational for g in verdict.gap)
+
+
+def test_the_gram_matrix_is_formed_from_the_design_matrix():
+    corner, _ = as_statistics(lin._entries((lin.DESIGN.T * lin.DESIGN)[1, 1]))
+    off, _ = as_statistics(lin._entries((lin.DESIGN.T * lin.DESIGN)[0, 1]))
+    assert corner == lin.N
+    assert off == as_statistics(sp.Sum(lin.x[lin.i], (lin.i, 1, lin.N)))[0]
+
+
+def test_cost_as_mean_rejects_a_missing_factor_two():
+    wrong = lin._matrix_cost(lin.N) + 2 * lin.w * lin._entries((lin.DESIGN.T * lin.LABELS)[0, 0]) / lin.N / 2
+    mean = sp.Sum((lin.w * lin.x[lin.i] + lin.b - lin.y[lin.i]) ** 2, (lin.i, 1, lin.N)) / lin.N
+    left, _ = as_statistics(wrong)
+    right, _ = as_statistics(mean)
+    assert sp.cancel(sp.together(left - right)) != 0
