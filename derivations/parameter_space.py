@@ -1,60 +1,122 @@
 """The error surface lives in parameter space: claims on Anscombe's set I, exactly.
 
 Every example's loss ``L_i(w, b) = (w z_i + b - y_i)**2`` is a surface over the
-same ``(w, b)`` plane, with ``z_i`` the exactly standardised input. The cost
-surface is their mean, and its gradient at a point is the mean of the
-per-example gradients at that same point. Both are checked against the
-normal-equation form ``A^T A``, ``A^T y`` of the cost, a route that never
-forms a per-example loss.
+same ``(w, b)`` plane, with ``z_i`` the exactly standardised input (population
+standard deviation, so every ``z_i`` is a rational multiple of ``sqrt(10)``).
+Every gradient of a cost here comes from the definition of the derivative: the
+difference quotient divided exactly by ``h`` in the polynomial ring over
+``QQ(sqrt(10))`` and evaluated at ``h = 0`` (:func:`~gradavg.engine.gradients.limit_in_ring`),
+so no side is computed by the sum rule or typed in as a formula.
 """
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from gradavg.engine.claims import Claim, Verdict, register
-from gradavg.engine.exact import decide
-from gradavg.topics.parameter_space import (anscombe_exact, cost_minimum_exact, example_gradients_exact,
-                                            mistaken_places, unit_directions)
+from gradavg.engine.exact import decide, is_nonzero
+from gradavg.engine.gradients import H, derivative_by_definition, limit_in_ring
+from gradavg.topics.data import ANSCOMBE_I_X
+from gradavg.topics.parameter_space import anscombe_exact, cost_minimum_exact, mistaken_places
 
 w, b = sp.symbols("w b", real=True)
+#: the step size of one gradient step
+ETA = sp.Symbol("eta", real=True)
 Z, Y = anscombe_exact()
 COUNT = len(Z)
 #: the example losses as surfaces over (w, b)
 SURFACES = [(w * z + b - y) ** 2 for z, y in zip(Z, Y)]
+#: the cost, the mean of the example surfaces
+COST = sp.Add(*SURFACES) / COUNT
+#: polynomials in (h, w, b, eta) with coefficients in QQ(sqrt(10)): the z_i live there
+RING, _h, *_ = sp.ring([H, w, b, ETA], sp.QQ.algebraic_field(sp.sqrt(10)))
 
 _A = sp.Matrix([[z, 1] for z in Z])
 _THETA = sp.Matrix([w, b])
 _Y = sp.Matrix(Y)
 #: the cost from the normal-equation form: (theta^T A^T A theta - 2 theta^T A^T y + y^T y) / N
 NORMAL_COST = sp.expand(((_THETA.T * (_A.T * _A) * _THETA)[0] - 2 * (_THETA.T * (_A.T * _Y))[0] + (_Y.T * _Y)[0]) / COUNT)
-#: its gradient, (2 / N) A^T (A theta - y)
+#: its closed-form gradient, (2 / N) A^T (A theta - y): a formula, checked below against the definition
 NORMAL_GRADIENT = [sp.expand(g) for g in (2 * _A.T * (_A * _THETA - _Y) / COUNT)]
 
 
+def gradient_by_definition(expr: sp.Expr) -> list[sp.Expr]:
+    """``(d/dw, d/db)`` of a polynomial over ``QQ(sqrt(10))`` from its difference quotients, exactly.
+
+    Example:
+        >>> gradient_by_definition((w * Z[0] + b) ** 2)
+        [sqrt(10)*b/5 + w/5, 2*b + sqrt(10)*w/5]
+    """
+    return [_partial(expr, p) for p in (w, b)]
+
+
+def _partial(expr: sp.Expr, param: sp.Symbol) -> sp.Expr:
+    return limit_in_ring(expr, param, RING, _h).as_expr()
+
+
+#: the gradient of the cost, from the definition of the derivative applied to the whole mean
+COST_GRADIENT = gradient_by_definition(COST)
+#: each example's gradient, from the definition applied to its own loss
+EXAMPLE_GRADIENTS = [gradient_by_definition(s) for s in SURFACES]
+
+
+def _is_zero_polynomial(expr: sp.Expr) -> bool:
+    return RING(sp.expand(expr)) == 0
+
+
 def _identity(sides: list[sp.Expr], how: str) -> Verdict:
-    """Decide that every entry of ``sides`` (a difference of two routes) is 0 for all (w, b)."""
-    return decide(lambda point: [sp.expand(s.xreplace(point)) for s in sides], [w, b],
-                  lambda: ([sp.expand(s) for s in sides], how))
+    """Decide that every entry of ``sides`` (a difference of two routes) is 0 for all (w, b) (and eta)."""
+    symbols = [s for s in (w, b, ETA) if any(s in sp.sympify(d).free_symbols for d in sides)] or [w, b]
+    return decide(lambda point: [sp.expand(s.xreplace(point)) for s in sides], symbols,
+                  lambda: ([0 if _is_zero_polynomial(s) else sp.expand(s) for s in sides],
+                           f"{how} in the polynomial ring over QQ(sqrt(10))"))
 
 
-def _shifted(surface: sp.Expr, place) -> sp.Expr:
-    """The surface moved so that its example sits at "its own place" (the mistaken picture)."""
-    return surface.xreplace({w: w + place[0], b: b + place[1]})
+def _at(vector, theta):
+    return [sp.expand(sp.sympify(c).xreplace({w: theta[0], b: theta[1]})) for c in vector]
 
 
-def _mean_surface(shifted: bool) -> Verdict:
-    places = mistaken_places(COUNT) if shifted else [(0, 0)] * COUNT
-    mean = sp.Add(*[_shifted(s, p) for s, p in zip(SURFACES, places)]) / COUNT
-    return _identity([mean - NORMAL_COST], "the mean of the surfaces minus the normal-equation cost expands to 0")
+def _mean(vectors):
+    return [sp.Add(*[v[k] for v in vectors]) / len(vectors) for k in range(2)]
 
 
-def _gradient_at_one_point(shifted: bool) -> Verdict:
-    places = mistaken_places(COUNT) if shifted else [(0, 0)] * COUNT
-    means = [sp.Add(*[sp.diff(s, p).xreplace({w: w + d[0], b: b + d[1]}) for s, d in zip(SURFACES, places)]) / COUNT
-             for p in (w, b)]
-    return _identity([m - g for m, g in zip(means, NORMAL_GRADIENT)],
-                     "the mean of per-example gradients minus (2/N) A^T (A theta - y) expands to 0")
+def _cross(u, v):
+    return u[0] * v[1] - u[1] * v[0]
+
+
+def _dot(u, v):
+    return u[0] * v[0] + u[1] * v[1]
+
+
+def _sign(value) -> int:
+    """The sign of a closed number, decided by :func:`~gradavg.engine.exact.is_nonzero` (exact or 200 digits)."""
+    value = sp.radsimp(sp.expand(value))
+    decided = is_nonzero(value)
+    if decided is None:
+        raise ArithmeticError(f"cannot decide the sign of {value}")
+    return 0 if not decided else (1 if value.evalf(30) > 0 else -1)
+
+
+# --- the cost surface and the gradient at one point -------------------------------------------------------------
+
+#: the average example (mean input, mean label): the surface a single-surface picture suggests
+MEAN_EXAMPLE_SURFACE = (w * sp.Add(*Z) / COUNT + b - sp.Add(*Y) / COUNT) ** 2
+
+
+def _mean_surface(cost: sp.Expr) -> Verdict:
+    return _identity([cost - NORMAL_COST], "the candidate cost minus the normal-equation cost expands to 0")
+
+
+def _gradient_at(places) -> Verdict:
+    """The mean of the examples' gradients, example i's taken at theta + places[i], against grad C at theta."""
+    shifted = [[g.xreplace({w: w + d[0], b: b + d[1]}) for g in grad] for grad, d in zip(EXAMPLE_GRADIENTS, places)]
+    mean = _mean(shifted)
+    return _identity([*(m - g for m, g in zip(mean, NORMAL_GRADIENT)),
+                      *(g - c for g, c in zip(NORMAL_GRADIENT, COST_GRADIENT))],
+                     "the mean of per-example gradients minus (2/N) A^T (A theta - y), and that minus grad C "
+                     "from the cost's difference quotients, expand to 0")
 
 
 register(
@@ -65,11 +127,11 @@ register(
             r"for all $(w, b)$, $\frac{1}{11}\sum_{i=1}^{11} L_i(w, b) = "
             r"\frac{1}{11}\bigl(\theta^\top A^\top A\,\theta - 2\theta^\top A^\top y + y^\top y\bigr)$."
         ),
-        check=lambda: _mean_surface(False),
-        control="each example's surface moved to its own place in the plane before averaging",
-        control_check=lambda: _mean_surface(True),
+        check=lambda: _mean_surface(COST),
+        control="the cost is the surface of the average example, (w zbar + b - ybar)^2",
+        control_check=lambda: _mean_surface(MEAN_EXAMPLE_SURFACE),
         evidence="proof",
-        scope="Anscombe's set I (N = 11, standardised inputs); every (w, b)",
+        scope="Anscombe's set I (N = 11, inputs standardised exactly); every (w, b)",
     )
 )
 
@@ -78,13 +140,85 @@ register(
         id="parameter-space.gradient-at-one-point",
         statement=(
             r"For Anscombe's set I as above and every point $\theta = (w, b)$: "
-            r"$\frac{1}{11}\sum_{i=1}^{11}\nabla L_i(\theta) = \frac{2}{11} A^\top (A\theta - y) = \nabla C(\theta)$."
+            r"$\frac{1}{11}\sum_{i=1}^{11}\nabla L_i(\theta) = \frac{2}{11} A^\top (A\theta - y) = \nabla C(\theta)$, "
+            r"$\nabla C$ and each $\nabla L_i$ from the definition of the derivative."
         ),
-        check=lambda: _gradient_at_one_point(False),
-        control="each example's gradient taken at its own place, theta plus a different offset per example",
-        control_check=lambda: _gradient_at_one_point(True),
+        check=lambda: _gradient_at([(0, 0)] * COUNT),
+        control="each example's gradient taken at its own place, theta plus a different offset d_i per example",
+        control_check=lambda: _gradient_at(mistaken_places(COUNT)),
         evidence="proof",
         scope="Anscombe's set I (N = 11, standardised inputs); every (w, b)",
+    )
+)
+
+
+# --- what the mean of gradients at scattered places is ----------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def example_hessians() -> tuple[sp.Matrix, ...]:
+    """Each example's Hessian, the gradient (by definition) of its gradient (by definition): ``2 a_i a_i^T``.
+
+    Example:
+        >>> example_hessians()[0]
+        Matrix([
+        [       1/5, sqrt(10)/5],
+        [sqrt(10)/5,          2]])
+    """
+    return tuple(sp.Matrix([gradient_by_definition(component) for component in grad]) for grad in EXAMPLE_GRADIENTS)
+
+
+def scattered_shift(places) -> sp.Matrix:
+    """``delta = Hbar^{-1} (1/N) sum_i H_i d_i``: the mean of gradients at ``theta + d_i`` is ``grad C(theta + delta)``.
+
+    ``Hbar`` is the Hessian of the cost (by definition), invertible because the cost is strictly convex.
+
+    Example:
+        >>> [round(float(v), 4) for v in scattered_shift(mistaken_places(COUNT))]
+        [0.3639, -0.1892]
+    """
+    hessian = sp.Matrix([gradient_by_definition(component) for component in COST_GRADIENT])
+    pull = sp.zeros(2, 1)
+    for h_i, d in zip(example_hessians(), places):
+        pull += h_i * sp.Matrix(d) / COUNT
+    return (hessian.inv() * pull).applyfunc(sp.radsimp)
+
+
+def _scattered_mean(target) -> Verdict:
+    """The mean of gradients at scattered places against ``grad C`` at the point ``target(theta)``."""
+    places = mistaken_places(COUNT)
+    shifted = [[g.xreplace({w: w + d[0], b: b + d[1]}) for g in grad] for grad, d in zip(EXAMPLE_GRADIENTS, places)]
+    mean = _mean(shifted)
+    point = target(places)
+    at_target = [g.xreplace({w: w + point[0], b: b + point[1]}) for g in COST_GRADIENT]
+    hessian_term = sp.zeros(2, 1)
+    for h_i, d in zip(example_hessians(), places):
+        hessian_term += h_i * sp.Matrix(d) / COUNT
+    verdict = _identity([*(m - t for m, t in zip(mean, at_target)),
+                         *(m - c - hessian_term[k] for k, (m, c) in enumerate(zip(mean, COST_GRADIENT)))],
+                        "the mean of the shifted per-example gradients minus grad C at the target point, and minus "
+                        "grad C(theta) + (1/N) sum H_i d_i, expand to 0")
+    if not verdict.holds:
+        return verdict
+    if all(_sign(v) == 0 for v in point):
+        return Verdict(False, "the shift delta is 0", evidence="proof")
+    return Verdict(True, f"{verdict.method}; the target's offset from theta is nonzero (exact)",
+                   residual=verdict.residual, evidence="proof")
+
+
+register(
+    Claim(
+        id="parameter-space.scattered-mean",
+        statement=(
+            r"For Anscombe's set I, the page's offsets $d_i$ and every $\theta$: "
+            r"$\frac{1}{11}\sum_i \nabla L_i(\theta + d_i) = \nabla C(\theta) + \frac{1}{11}\sum_i H_i d_i "
+            r"= \nabla C(\theta + \delta)$ with $H_i = \nabla^2 L_i$, $\delta = \bar H^{-1}\frac{1}{11}\sum_i H_i d_i "
+            r"\neq 0$, $\bar H = \nabla^2 C$."
+        ),
+        check=lambda: _scattered_mean(lambda places: list(scattered_shift(places))),
+        control="it is the gradient of C at the mean place, theta + (1/N) sum d_i",
+        control_check=lambda: _scattered_mean(lambda places: _mean(places)),
+        evidence="proof",
+        scope="Anscombe's set I (standardised inputs) with the page's 11 offsets d_i; every (w, b)",
     )
 )
 
@@ -101,72 +235,107 @@ def _at_point(theta, difference, how: str) -> Verdict:
     return decide(lambda point: residual, [], lambda: (residual, how), fixed={w: theta[0], b: theta[1]})
 
 
-def _mean(vectors):
-    return [sp.Add(*[v[k] for v in vectors]) / len(vectors) for k in range(2)]
+def line_geometry(theta):
+    """Per example at ``theta``: the residual ``r_i``, the length ``2|r_i| sqrt(1 + z_i^2)`` and the unit normal of
+    the zero-loss line ``w z_i + b = y_i`` on the side of ``theta`` (none of them from a gradient).
 
-
-def _weighted_directions(weighted: bool) -> Verdict:
-    """``grad C(theta0)`` against the mean of unit directions, each weighted by its gradient's length (or not)."""
-    grads = example_gradients_exact(THETA0)
-    units = unit_directions(grads)
-    lengths = [sp.sqrt(sp.expand(g[0] ** 2 + g[1] ** 2)) for g in grads]
-    full = [sp.expand(v) for v in NORMAL_GRADIENT]
-    full = [v.xreplace({w: THETA0[0], b: THETA0[1]}) for v in full]
-    if weighted:
-        candidate = _mean([(n * u[0], n * u[1]) for n, u in zip(lengths, units)])
-    else:  # the "average direction", given the cost gradient's length
-        direction = _mean(units)
-        scale = sp.sqrt(sp.expand(full[0] ** 2 + full[1] ** 2)) / sp.sqrt(sp.expand(direction[0] ** 2 + direction[1] ** 2))
-        candidate = [scale * d for d in direction]
-    return _at_point(THETA0, [c - f for c, f in zip(candidate, full)],
-                     "the difference from (2/N) A^T (A theta - y), in exact algebraic numbers, is 0")
-
-
-def _points_to(target) -> Verdict:
-    """For every example and every (w, b): minus its gradient equals 2 (1 + z_i^2) (target - theta)."""
-    differences = []
+    Example:
+        >>> r, length, normal = line_geometry(THETA0)[0]
+        >>> r, length, normal
+        (-77/50, 77*sqrt(110)/250, (-sqrt(11)/11, -sqrt(110)/11))
+    """
+    rows = []
     for z, y in zip(Z, Y):
-        residual = w * z + b - y
-        gradient = (2 * residual * z, 2 * residual)
-        goal = target(z, y, residual)
-        differences += [-gradient[k] - 2 * (1 + z * z) * (goal[k] - (w, b)[k]) for k in range(2)]
-    return _identity(differences, "every component expands to 0")
+        r = sp.radsimp(theta[0] * z + theta[1] - y)
+        size = sp.sqrt(1 + z * z)
+        rows.append((r, 2 * sp.Abs(r) * size, (sp.radsimp(sp.sign(r) * z / size), sp.radsimp(sp.sign(r) / size))))
+    return rows
 
 
-def _foot_on_own_line(z, y, residual):
-    """The orthogonal projection of (w, b) onto the example's zero-loss line w z + b = y."""
+def _directions_weighted(weighted: bool) -> Verdict:
+    """At theta0: grad C against the mean of the unit directions, weighted by the lengths (or not)."""
+    full = _at(COST_GRADIENT, THETA0)
+    rows = line_geometry(THETA0)
+    units = [normal for _, _, normal in rows]
+    if not weighted:  # "the average direction": the unweighted mean of the directions points along grad C
+        return _at_point(THETA0, [_cross(_mean(units), full)],
+                         "the cross product of the unweighted mean of directions with grad C is 0")
+    gradients = [_at(g, THETA0) for g in EXAMPLE_GRADIENTS]
+    pieces = [g[k] - length * u[k] for g, (_, length, u) in zip(gradients, rows) for k in range(2)]
+    weighted_mean = _mean([(length * u[0], length * u[1]) for _, length, u in rows])
+    verdict = _at_point(THETA0, [*pieces, *(m - f for m, f in zip(weighted_mean, full))],
+                        "each grad L_i (by definition) minus its length times its line's unit normal, and grad C "
+                        "(by definition) minus the length-weighted mean of the directions, are 0 in exact algebraic numbers")
+    squares = {sp.radsimp(length**2) for _, length, _ in rows}
+    crossing = _cross(_mean(units), full)
+    if not verdict.holds:
+        return verdict
+    if len(squares) == 1 or _sign(crossing) == 0:
+        return Verdict(False, "the lengths are all equal or the unweighted mean is parallel to grad C", evidence="proof")
+    return Verdict(True, f"{verdict.method}; the {len(squares)} distinct squared lengths are rational and the cross "
+                         "product of the unweighted mean with grad C is nonzero (exact evaluation)",
+                   residual=verdict.residual, evidence="proof")
+
+
+def _points_to(target, exact: bool) -> Verdict:
+    """For every example and every (w, b): minus its gradient (by definition) points at ``target``.
+
+    Always tested: minus the gradient is parallel to ``target - theta`` (the cross product is 0). With ``exact``
+    also: ``target`` is on the example's zero-loss line, ``theta - target`` is normal to that line, and
+    minus the gradient is ``2 (1 + z_i^2) (target - theta)``.
+    """
+    differences = []
+    for (z, y), gradient in zip(zip(Z, Y), EXAMPLE_GRADIENTS):
+        goal = target(z, y)
+        towards = [goal[0] - w, goal[1] - b]
+        differences.append(_cross([-gradient[0], -gradient[1]], towards))
+        if exact:
+            differences.append(goal[0] * z + goal[1] - y)  # on the line w z_i + b = y_i
+            differences.append(_dot(towards, (1, -z)))  # theta - P_i is normal to the line's direction (1, -z_i)
+            differences += [-gradient[k] - 2 * (1 + z * z) * towards[k] for k in range(2)]
+    how = "every component (parallel, on the line, normal to it, the factor 2 (1 + z_i^2)) expands to 0" if exact \
+        else "every cross product of minus the gradient with the direction to the target expands to 0"
+    return _identity(differences, how)
+
+
+def _foot_on_own_line(z, y):
+    """The orthogonal projection of (w, b) onto the example's zero-loss line w z + b = y (a formula; checked)."""
+    residual = w * z + b - y
     return (w - residual * z / (1 + z * z), b - residual / (1 + z * z))
 
 
-def _cost_minimum(z, y, residual):
-    return cost_minimum_exact()
-
-
-def _vanishes_at_minimum(vectors_of) -> Verdict:
-    """At the cost's minimum (raw inputs: a rational point): the mean of the vectors is 0, and no single one is."""
+def _vanishes_at_minimum(units: bool) -> Verdict:
+    """At the cost's minimum (raw inputs: a rational point): the mean of the gradients is 0, and no single one is."""
     theta = cost_minimum_exact(standardised=False)
-    vectors = vectors_of(theta)
-    zero = [k for k, v in enumerate(vectors) if all(sp.radsimp(sp.expand(c)) == 0 for c in v)]
+    point = {w: theta[0], b: theta[1]}
+    raw = [(w * sp.Rational(str(x)) + b - y) ** 2 for x, y in zip(ANSCOMBE_I_X, Y)]
+    vectors = [[derivative_by_definition(loss, p, point) for p in (w, b)] for loss in raw]
+    zero = [k for k, v in enumerate(vectors) if all(c == 0 for c in v)]
     if zero:
         return Verdict(False, f"exact: the gradient of example {zero[0] + 1} is itself 0 at the minimum",
-                       witness={w: theta[0], b: theta[1]}, gap=tuple(vectors[zero[0]]))
-    return _at_point(theta, _mean(vectors), f"the mean of the {len(vectors)} vectors, none of them 0, "
-                                            "is 0 in exact algebraic numbers")
+                       witness=point, gap=tuple(vectors[zero[0]]), evidence="proof")
+    if units:
+        vectors = [(u / sp.sqrt(u * u + v * v), v / sp.sqrt(u * u + v * v)) for u, v in vectors]
+    return _at_point(theta, _mean(vectors), f"the mean of the {len(vectors)} vectors (gradients from the definition "
+                                            "of the derivative), none of them 0, is 0 in exact algebraic numbers")
 
 
 register(
     Claim(
         id="parameter-space.magnitudes-are-weights",
         statement=(
-            r"For Anscombe's set I at $\theta_0 = (0, \tfrac{13}{2})$, with $g_i = \nabla L_i(\theta_0)$ and "
-            r"$u_i = g_i/\lVert g_i\rVert$: $\nabla C(\theta_0) = \frac{1}{N}\sum_i \lVert g_i\rVert\, u_i$, "
-            r"the unit directions weighted by the gradients' lengths."
+            r"For Anscombe's set I at $\theta_0 = (0, \tfrac{13}{2})$, with $g_i = \nabla L_i(\theta_0)$, "
+            r"$r_i = z_i w + b - y_i$ and $u_i$ the unit normal of the line $w z_i + b = y_i$ on the side of $\theta_0$: "
+            r"$g_i = 2|r_i|\sqrt{1 + z_i^2}\,u_i$, these lengths are not all equal, "
+            r"$\nabla C(\theta_0) = \frac{1}{N}\sum_i 2|r_i|\sqrt{1 + z_i^2}\,u_i$, and the unweighted mean "
+            r"$\frac{1}{N}\sum_i u_i$ is not parallel to $\nabla C(\theta_0)$."
         ),
-        check=lambda: _weighted_directions(True),
-        control="the mean of the unit directions, unweighted, rescaled to the length of the cost's gradient",
-        control_check=lambda: _weighted_directions(False),
+        check=lambda: _directions_weighted(True),
+        control="the average direction: the unweighted mean of the u_i is parallel to grad C(theta_0)",
+        control_check=lambda: _directions_weighted(False),
         evidence="proof",
-        scope="Anscombe's set I at the one point theta_0 = (0, 13/2)",
+        scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2); gradients from the "
+              "definition of the derivative",
     )
 )
 
@@ -175,14 +344,15 @@ register(
         id="parameter-space.example-points-to-its-line",
         statement=(
             r"For every example $i$ of Anscombe's set I and every $\theta = (w, b)$: "
-            r"$-\nabla L_i(\theta) = 2(1 + z_i^2)\,(P_i(\theta) - \theta)$, where $P_i(\theta)$ is the orthogonal "
-            r"projection of $\theta$ onto the line $w z_i + b = y_i$ of parameters that fit example $i$ exactly."
+            r"$-\nabla L_i(\theta) = 2(1 + z_i^2)\,(P_i(\theta) - \theta)$, where "
+            r"$P_i(\theta) = \theta - \frac{r_i}{1 + z_i^2}(z_i, 1)$ lies on the line $w z_i + b = y_i$ and "
+            r"$\theta - P_i(\theta)$ is normal to it: $P_i(\theta)$ is the orthogonal projection of $\theta$ onto the line."
         ),
-        check=lambda: _points_to(_foot_on_own_line),
-        control="each example's gradient points at the cost's minimum: P_i(theta) replaced by (w*, b*)",
-        control_check=lambda: _points_to(_cost_minimum),
+        check=lambda: _points_to(_foot_on_own_line, exact=True),
+        control="minus each example's gradient points at the cost's minimum: it is parallel to (w*, b*) - theta",
+        control_check=lambda: _points_to(lambda z, y: cost_minimum_exact(), exact=False),
         evidence="proof",
-        scope="every example of Anscombe's set I; every (w, b)",
+        scope="every example of Anscombe's set I (standardised inputs); every (w, b); gradients from the definition",
     )
 )
 
@@ -193,11 +363,126 @@ register(
             r"For Anscombe's set I fitted as $y = w x + b$ (raw inputs) at the cost's minimum $\theta^* = (w^*, b^*)$: "
             r"$\frac{1}{N}\sum_i \nabla L_i(\theta^*) = 0$ while $\nabla L_i(\theta^*) \ne 0$ for every $i$."
         ),
-        check=lambda: _vanishes_at_minimum(lambda theta: example_gradients_exact(theta, standardised=False)),
+        check=lambda: _vanishes_at_minimum(units=False),
         control="the mean of the unit directions vanishes at the minimum",
-        control_check=lambda: _vanishes_at_minimum(
-            lambda theta: unit_directions(example_gradients_exact(theta, standardised=False))),
+        control_check=lambda: _vanishes_at_minimum(units=True),
         evidence="proof",
-        scope="Anscombe's set I (raw inputs) at its least-squares minimum",
+        scope="Anscombe's set I (raw inputs) at its least-squares minimum (from the closed-form slope and intercept); "
+              "gradients from the definition of the derivative",
     )
 )
+
+
+# --- what the mean of the unit directions is --------------------------------------------------------------------
+
+def _mean_distance(power: int) -> sp.Expr:
+    """The mean over examples of (distance from (w, b) to the zero-loss line) ** power."""
+    return sp.Add(*[(sp.Abs(w * z + b - y) / sp.sqrt(1 + z * z)) ** power for z, y in zip(Z, Y)]) / COUNT
+
+
+def _unit_mean_is_gradient_of(power: int) -> Verdict:
+    """At theta0: the mean of the unit directions of the gradients against the gradient (by definition) of the mean
+    distance to the zero-loss lines raised to ``power``; for the distance itself, also that it descends C."""
+    point = {w: THETA0[0], b: THETA0[1]}
+    gradients = [_at(g, THETA0) for g in EXAMPLE_GRADIENTS]
+    units = _mean([(u / sp.sqrt(u * u + v * v), v / sp.sqrt(u * u + v * v)) for u, v in gradients])
+    surface = _mean_distance(power)
+    slope = [derivative_by_definition(surface, p, point) for p in (w, b)]
+    verdict = _at_point(THETA0, [u - s for u, s in zip(units, slope)],
+                        "the mean of the unit directions minus the limit of the difference quotients of the mean "
+                        f"distance{'' if power == 1 else ' squared'} is 0 in exact algebraic numbers")
+    if not verdict.holds:
+        return verdict
+    if _sign(_dot(units, _at(COST_GRADIENT, THETA0))) <= 0:
+        return Verdict(False, "minus the mean of the unit directions does not descend C", evidence="proof")
+    return Verdict(True, f"{verdict.method}; its dot product with grad C(theta_0) is positive (exact evaluation)",
+                   residual=verdict.residual, evidence="proof")
+
+
+register(
+    Claim(
+        id="parameter-space.unit-mean-descends-distance",
+        statement=(
+            r"For Anscombe's set I at $\theta_0 = (0, \tfrac{13}{2})$: $\frac{1}{N}\sum_i g_i/\lVert g_i\rVert = "
+            r"\nabla D(\theta_0)$, where $D(w, b) = \frac{1}{N}\sum_i |w z_i + b - y_i| / \sqrt{1 + z_i^2}$ is the mean "
+            r"distance to the zero-loss lines, and $\nabla C(\theta_0) \cdot \nabla D(\theta_0) > 0$: minus it "
+            r"descends $C$."
+        ),
+        check=lambda: _unit_mean_is_gradient_of(1),
+        control="the mean of the unit directions is the gradient of the mean squared distance to the lines",
+        control_check=lambda: _unit_mean_is_gradient_of(2),
+        evidence="proof",
+        scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2); gradient of D from "
+              "its difference quotients",
+    )
+)
+
+
+# --- the mean step makes some examples worse --------------------------------------------------------------------
+
+def first_order_changes(theta) -> list[sp.Expr]:
+    """``-g_i . gbar`` at ``theta``, exactly: the rate at which example i's loss changes along the mean step.
+
+    Example:
+        >>> [sp.sign(sp.N(v)) for v in first_order_changes(THETA0)].count(1)
+        2
+    """
+    mean = _at(COST_GRADIENT, theta)
+    return [sp.radsimp(-_dot(_at(g, theta), mean)) for g in EXAMPLE_GRADIENTS]
+
+
+def _mean_step(all_fall: bool) -> Verdict:
+    """Along theta - eta gbar: each loss and the cost exactly (every theta, eta), and the signs at theta0."""
+    step = {w: w - ETA * COST_GRADIENT[0], b: b - ETA * COST_GRADIENT[1]}
+    rates = first_order_changes(THETA0)
+    if all_fall:  # the belief: the mean step lowers every example's loss, -g_i . gbar = -|g_i . gbar|
+        return _at_point(THETA0, [r + sp.Abs(r) for r in rates], "every first-order change -g_i . gbar is <= 0")
+    sides = []
+    for surface, grad, z in zip(SURFACES, EXAMPLE_GRADIENTS, Z):
+        along = z * COST_GRADIENT[0] + COST_GRADIENT[1]  # a_i . gbar
+        sides.append(surface.xreplace(step)
+                     - (surface - ETA * _dot(grad, COST_GRADIENT) + ETA**2 * along**2))
+    curvature = sp.Add(*[(z * COST_GRADIENT[0] + COST_GRADIENT[1]) ** 2 for z in Z]) / COUNT
+    sides.append(COST.xreplace(step)
+                 - (COST - ETA * _dot(COST_GRADIENT, COST_GRADIENT) + ETA**2 * curvature))
+    verdict = _identity(sides, "each L_i(theta - eta gbar) and C(theta - eta gbar) minus its expansion in eta")
+    if not verdict.holds:
+        return verdict
+    signs = [_sign(r) for r in rates]
+    if 1 not in signs:
+        return Verdict(False, "no example's loss rises at theta_0", evidence="proof")
+    worse = [k + 1 for k, s in enumerate(signs) if s == 1]
+    return Verdict(True, f"{verdict.method}; at theta_0 the first-order change -g_i . gbar is positive (exact "
+                         f"evaluation) for examples {worse}", residual=verdict.residual, evidence="proof")
+
+
+register(
+    Claim(
+        id="parameter-space.some-examples-get-worse",
+        statement=(
+            r"For Anscombe's set I, every $\theta$ and every step size $\eta$, with $g_i = \nabla L_i(\theta)$ and "
+            r"$\bar g = \nabla C(\theta)$: $L_i(\theta - \eta\bar g) = L_i(\theta) - \eta\, g_i\cdot\bar g "
+            r"+ \eta^2 (a_i\cdot\bar g)^2$ and $C(\theta - \eta\bar g) = C(\theta) - \eta\lVert\bar g\rVert^2 + "
+            r"\eta^2\frac{1}{N}\sum_i (a_i\cdot\bar g)^2$, $a_i = (z_i, 1)$; at $\theta_0 = (0, \tfrac{13}{2})$, "
+            r"$g_i\cdot\bar g < 0$ for some $i$."
+        ),
+        check=lambda: _mean_step(all_fall=False),
+        control="the mean step lowers every example's loss to first order: -g_i . gbar <= 0 for every i at theta_0",
+        control_check=lambda: _mean_step(all_fall=True),
+        evidence="proof",
+        scope="Anscombe's set I (standardised inputs); the expansions for every (w, b) and eta, gradients from the "
+              "definition; the signs at the one point theta_0 = (0, 13/2)",
+    )
+)
+
+
+def cost_step_bound(theta) -> sp.Expr:
+    """``|gbar|^2 / ((1/N) sum_i (a_i . gbar)^2)`` at ``theta``: the cost falls along ``-gbar`` for every step below it.
+
+    Example:
+        >>> cost_step_bound(THETA0)
+        1
+    """
+    mean = _at(COST_GRADIENT, theta)
+    curvature = sp.Add(*[(z * mean[0] + mean[1]) ** 2 for z in Z]) / COUNT
+    return sp.radsimp(sp.expand(_dot(mean, mean)) / sp.expand(curvature))

@@ -137,6 +137,8 @@ def limit_in_ring(cost: sp.Expr, param: sp.Symbol, ring, h):
         >>> ring, h, rw = sp.ring([H, w], sp.QQ)
         >>> limit_in_ring(w**3 + 2 * w, w, ring, h)
         3*w**2 + 2
+        >>> limit_in_ring(sp.Integer(5), w, ring, h)
+        0
     """
     limit = _divided_by_h_at_zero(ring(cost.xreplace({param: param + H})) - ring(cost), h)
     if limit is None:
@@ -145,7 +147,12 @@ def limit_in_ring(cost: sp.Expr, param: sp.Symbol, ring, h):
 
 
 def _divided_by_h_at_zero(numerator, h):
-    """``numerator / h`` at ``h = 0`` for a ring element that ``h`` divides exactly; ``None`` when it does not."""
+    """``numerator / h`` at ``h = 0`` for a ring element that ``h`` divides exactly; ``None`` when it does not.
+
+    A zero numerator (a cost that does not depend on the parameter) gives 0.
+    """
+    if not numerator:
+        return numerator
     (quotient,), remainder = numerator.div([h])
     return quotient.subs(h, 0) if remainder == 0 else None
 

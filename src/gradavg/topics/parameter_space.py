@@ -261,13 +261,14 @@ def directions_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
         ``(figure, numbers)``: the angles, in degrees, between minus the cost's
         gradient and minus the mean of the gradients (``angle_mean``, rounding
         only) and the mean of the unit directions (``angle_units``), and how many
-        examples' zero-loss lines cross the plotted rectangle (``lines_shown``).
+        examples' zero-loss lines cross the plotted rectangle (``lines_shown``,
+        from :func:`lines_crossing`).
 
     Example:
         >>> z, y = anscombe_standardised()
         >>> figure, numbers = directions_figure(z, y, (0.0, 6.5), (-2, 4), (4, 10))
-        >>> numbers["angle_mean"] < 1e-9 < 1 < numbers["angle_units"]
-        True
+        >>> numbers["angle_mean"] < 1e-9 < 1 < numbers["angle_units"], numbers["lines_shown"]
+        (True, 11)
         >>> import matplotlib.pyplot as plt; plt.close(figure)
     """
     import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
@@ -284,12 +285,7 @@ def directions_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
     figure, axes = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
     axes.contour(w_grid, b_grid, cost, levels=np.geomspace(cost.min() + 0.3, cost.max(), 10), cmap="viridis",
                  linewidths=0.7)
-    ws = np.linspace(*w_range, 2)
-    shown = 0
-    for zi, yi in zip(z, y):  # the line w z_i + b = y_i, where example i's loss is zero
-        bs = yi - ws * zi
-        axes.plot(ws, bs, color="tab:gray", lw=0.6, alpha=0.7)
-        shown += bool(np.any((bs >= b_range[0]) & (bs <= b_range[1])))
+    _zero_loss_lines(axes, z, y, w_range)
     scale = 2.4 / np.linalg.norm(grads, axis=1).max()
     for g in grads:
         _arrow(axes, point, g, scale, color="tab:gray", lw=1.0)
@@ -305,4 +301,99 @@ def directions_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
     axes.plot([], [], color="tab:red", lw=3, label=r"minus their mean $= -\nabla C$")
     axes.plot([], [], color="tab:blue", ls="--", lw=2, label="minus the mean of unit directions")
     axes.legend(loc="lower left", fontsize=7)
-    return figure, {"angle_mean": angle(-mean, -full), "angle_units": angle(-units, -full), "lines_shown": shown}
+    return figure, {"angle_mean": angle(-mean, -full), "angle_units": angle(-units, -full),
+                    "lines_shown": lines_crossing(z, y, w_range, b_range)}
+
+
+def _zero_loss_lines(axes, z, y, w_range, highlight=(), **style):
+    """Draw each example's zero-loss line ``w z_i + b = y_i`` across the whole ``w`` range (thin gray)."""
+    ws = np.linspace(*w_range, 2)
+    for k, (zi, yi) in enumerate(zip(z, y)):
+        if k in highlight:
+            axes.plot(ws, yi - ws * zi, **style)
+        else:
+            axes.plot(ws, yi - ws * zi, color="tab:gray", lw=0.6, alpha=0.7)
+
+
+def lines_crossing(z: np.ndarray, y: np.ndarray, w_range, b_range) -> int:
+    """How many of the zero-loss lines ``w z_i + b = y_i`` meet the rectangle ``w_range`` x ``b_range``.
+
+    A line meets a rectangle exactly when the rectangle's four corners are not all
+    strictly on one side of it: ``w z_i + b - y_i`` takes both signs (or 0) there.
+
+    Example:
+        >>> lines_crossing(np.array([0.0, 1.0, 10.0]), np.array([0.0, 0.0, 30.0]), (-1, 1), (-1, 1))
+        2
+    """
+    corners = np.array([(cw, cb) for cw in w_range for cb in b_range], dtype=float)
+    values = corners[:, :1] * np.asarray(z, dtype=float) + corners[:, 1:] - np.asarray(y, dtype=float)
+    return int(np.sum((values.min(axis=0) <= 0) & (values.max(axis=0) >= 0)))
+
+
+def disagreement_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
+    """Which examples the mean step makes worse: to first order, example i's loss changes by ``-eta g_i . gbar``.
+
+    Left: contours of the cost ``C`` with every zero-loss line, minus each example's
+    gradient at ``point`` (gray, or orange and dashed for an example whose loss rises
+    along the mean step, ``g_i . gbar < 0``) and the mean step ``-gbar`` (red).
+    Right: the first-order rate ``-g_i . gbar`` for each example (bars, orange,
+    hatched and labelled with their value where positive) and the cost's rate
+    ``-|gbar|^2``, their mean (red line).
+
+    Returns:
+        ``(figure, numbers)``: ``rates`` (the eleven ``-g_i . gbar``), ``worse`` (the
+        numbers, from 1, of the examples whose rate is positive) and ``cost_rate``
+        (``-|gbar|^2``).
+
+    Example:
+        >>> z, y = anscombe_standardised()
+        >>> figure, numbers = disagreement_figure(z, y, (0.0, 6.5), (-2.5, 4.5), (3.5, 10.5))
+        >>> numbers["worse"], round(numbers["cost_rate"], 3), round(float(np.mean(numbers["rates"])), 3)
+        ([7, 10], -14.011, -14.011)
+        >>> import matplotlib.pyplot as plt; plt.close(figure)
+    """
+    import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
+
+    grads = per_example_gradients(linear_regression(1))(point, z, y)
+    mean = grads.mean(axis=0)
+    rates = -(grads @ mean)
+    worse = [k for k in range(len(z)) if rates[k] > 0]
+
+    w_grid, b_grid = _grid(w_range, b_range)
+    cost = ((w_grid[..., None] * z + b_grid[..., None] - y) ** 2).mean(axis=-1)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9.6, 4.8), layout="constrained",
+                                         gridspec_kw={"width_ratios": [1.1, 1]})
+    left.contour(w_grid, b_grid, cost, levels=np.geomspace(cost.min() + 0.3, cost.max(), 10), cmap="viridis",
+                 linewidths=0.7)
+    _zero_loss_lines(left, z, y, w_range, highlight=worse, color="tab:orange", lw=1.4, ls="--")
+    scale = 2.4 / np.linalg.norm(grads, axis=1).max()
+    for k, g in enumerate(grads):
+        if k in worse:
+            _arrow(left, point, g, scale, color="tab:orange", lw=2.0, linestyle="--")
+        else:
+            _arrow(left, point, g, scale, color="tab:gray", lw=1.0)
+    _arrow(left, point, mean, scale, color="tab:red", lw=3.0)
+    left.plot(*point, "o", color="black", ms=5)
+    left.set(xlim=w_range, ylim=b_range, xlabel="slope $w$", ylabel="intercept $b$",
+             title="The mean step and the examples it makes worse")
+    left.set_aspect("equal")
+    left.plot([], [], color="tab:gray", label="minus a gradient: loss falls")
+    left.plot([], [], color="tab:orange", ls="--", lw=2, label="minus a gradient: loss rises")
+    left.plot([], [], color="tab:red", lw=3, label=r"the mean step $-\bar g$")
+    left.legend(loc="lower left", fontsize=7)
+
+    numbers = np.arange(1, len(z) + 1)
+    bars = right.bar(numbers, rates, color=["tab:orange" if k in worse else "tab:gray" for k in range(len(z))],
+                     edgecolor="black", linewidth=0.6)
+    for k in worse:  # a rate can be too small to see as a bar: say it in words too
+        bars[k].set_hatch("//")
+        right.annotate(f"+{rates[k]:.3g}", (numbers[k], max(rates[k], 0)), xytext=(0, 3), textcoords="offset points",
+                       ha="center", va="bottom", fontsize=7, color="black")
+    cost_rate = -float(mean @ mean)
+    right.axhline(cost_rate, color="tab:red", lw=2, label=r"$C$: $-|\bar g|^2$, the mean of the bars")
+    right.axhline(0, color="black", lw=0.8)
+    right.set_xticks(numbers)
+    right.set(xlabel="example $i$", ylabel=r"rate of change of $L_i$ along $-\bar g$: $-g_i\cdot\bar g$",
+              title="First order: each loss along the mean step")
+    right.legend(loc="lower left", fontsize=7)
+    return figure, {"rates": [float(r) for r in rates], "worse": [k + 1 for k in worse], "cost_rate": cost_rate}
