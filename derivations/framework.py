@@ -16,18 +16,21 @@ from gradavg.topics.framework import (
     check_equal_micro_batches,
     check_multisteps,
     check_per_example,
+    check_replicated,
 )
 
 register(
     Claim(
         id="framework.per-example",
         statement=(
-            r"For a ReLU network on Anscombe's quartet ($N=44$), JAX's $\nabla C$ from \texttt{jax.grad} of the mean "
-            r"loss and the mean of per-example gradients from \texttt{jax.vmap(jax.grad(...))} both equal the exact "
-            r"$\frac1N\sum_i\nabla L_i$ within float64 rounding."
+            r"At $\theta_0$, for a ReLU network on Anscombe's quartet ($N=44$), JAX's $\nabla C$ from "
+            r"$\texttt{jax.grad}$ of the mean loss and the mean of per-example gradients from "
+            r"$\texttt{jax.vmap(jax.grad(...))}$ both equal the exact $\frac1N\sum_i\nabla L_i$ within float64 rounding."
         ),
         check=check_per_example,
-        control="jax.grad of the root mean squared error, sqrt(C), against the same mean of per-example gradients",
+        control="both routes with the targets broadcast against the predictions (the (N, 1) - (N,) shape bug; in "
+                "vmap the targets unmapped): (2/N) sum_i (f_i - mean y) grad f_i, another direction, against the "
+                "same mean of per-example gradients",
         control_check=lambda: check_per_example(control=True),
         evidence="float-bound",
         scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: ReLU network, Anscombe's quartet (N = 44)",
@@ -38,13 +41,13 @@ register(
     Claim(
         id="framework.pmean-equal",
         statement=(
-            r"In \texttt{jax.shard\_map} over $M=4$ devices with equal shards ($4\times 11$), parameters marked "
-            r"varying (\texttt{lax.pcast}) and \texttt{lax.pmean} of each device's mean-loss gradient give "
-            r"$\nabla C$ within float64 rounding."
+            r"At $\theta_0$, in $\texttt{jax.shard\_map}$ over $M=4$ devices with equal shards ($4\times 11$), "
+            r"parameters marked varying ($\texttt{lax.pcast}$) and $\texttt{lax.pmean}$ of each device's mean-loss "
+            r"gradient give $\nabla C$ within float64 rounding."
         ),
         check=lambda: check_data_parallel(EQUAL_SHARDS, "pmean", "full"),
-        control="the same code without lax.pcast: parameters replicated, whose gradient is already summed over "
-                "devices (M times the full-batch gradient)",
+        control="the same code without lax.pcast (shard_map's default check_vma=True): parameters replicated, "
+                "whose gradient is already summed over devices, against the full-batch gradient",
         control_check=lambda: check_data_parallel(EQUAL_SHARDS, "pmean-replicated", "full"),
         evidence="float-bound",
         scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: Anscombe's quartet on 4 devices, shards 4 x 11",
@@ -53,9 +56,27 @@ register(
 
 register(
     Claim(
+        id="framework.replicated-check-vma",
+        statement=(
+            r"At $\theta_0$, with equal shards ($4\times 11$) and the parameters left replicated (no "
+            r"$\texttt{lax.pcast}$), $\texttt{lax.pmean}$ of each device's mean-loss gradient gives $M\,\nabla C$ "
+            r"within float64 rounding when $\texttt{shard\_map}$ runs with $\texttt{check\_vma=True}$ (its default), "
+            r"and $\nabla C$ when it runs with $\texttt{check\_vma=False}$."
+        ),
+        check=check_replicated,
+        control="the belief that the factor M does not depend on the setting: the check_vma=False run against "
+                "M times the full-batch gradient",
+        control_check=lambda: check_replicated(control=True),
+        evidence="float-bound",
+        scope="float64, JAX 0.10 on CPU, at one parameter point theta_0 and one dataset: Anscombe's quartet on 4 devices, shards 4 x 11, check_vma True and False",
+    )
+)
+
+register(
+    Claim(
         id="framework.pmean-uneven-gap",
         statement=(
-            r"With uneven shards ($5+8+13+18$), \texttt{lax.pmean} of the devices' mean-loss gradients gives "
+            r"At $\theta_0$, with uneven shards ($5+8+13+18$), $\texttt{lax.pmean}$ of the devices' mean-loss gradients gives "
             r"$\nabla C + \sum_m \bigl(\frac1M - \frac{n_m}{N}\bigr)\bar g_m$, the exact mean-of-means gap, within "
             r"float64 rounding."
         ),
@@ -71,8 +92,8 @@ register(
     Claim(
         id="framework.psum-counts",
         statement=(
-            r"With uneven shards ($5+8+13+18$), \texttt{lax.psum} of the devices' summed-loss gradients over "
-            r"\texttt{lax.psum} of their counts gives $\nabla C$ within float64 rounding."
+            r"At $\theta_0$, with uneven shards ($5+8+13+18$), $\texttt{lax.psum}$ of the devices' summed-loss "
+            r"gradients over $\texttt{lax.psum}$ of their counts gives $\nabla C$ within float64 rounding."
         ),
         check=lambda: check_data_parallel(UNEVEN_SHARDS, "psum-counts", "full"),
         control="lax.pmean of the devices' mean-loss gradients on the same uneven shards",
@@ -86,8 +107,9 @@ register(
     Claim(
         id="framework.multisteps-equal",
         statement=(
-            r"\texttt{optax.MultiSteps} with its default mean over $k=4$ equal micro-batches ($4\times 11$), each "
-            r"loss its own mean, gives the full-batch SGD update $-\eta\nabla C$ within float64 rounding."
+            r"At $\theta_0$, $\texttt{optax.MultiSteps}$ with its default mean over $k=4$ equal micro-batches "
+            r"($4\times 11$), each loss its own mean, gives the full-batch SGD update $-\eta\nabla C$ within float64 "
+            r"rounding."
         ),
         check=lambda: check_equal_micro_batches(EQUAL_SHARDS),
         control="the same loop over unequal micro-batches of 5, 8, 13 and 18 examples",
@@ -101,8 +123,8 @@ register(
     Claim(
         id="framework.token-gap",
         statement=(
-            r"Token-level cross-entropy on padded sequences, each micro-batch normalised by its own count of real "
-            r"tokens $n_k$, accumulated by \texttt{optax.MultiSteps} over $K=4$ micro-batches, gives "
+            r"At $\theta_0$, token-level cross-entropy on padded sequences, each micro-batch normalised by its own "
+            r"count of real tokens $n_k$, accumulated by $\texttt{optax.MultiSteps}$ over $K=4$ micro-batches, gives "
             r"$-\eta\bigl(\nabla C + \sum_k \bigl(\frac1K - \frac{n_k}{N}\bigr)\bar g_k\bigr)$ within float64 rounding."
         ),
         check=lambda: check_multisteps("micro-batch", "mean-of-means"),
@@ -117,7 +139,7 @@ register(
     Claim(
         id="framework.token-global-count",
         statement=(
-            r"The same loop with each micro-batch's summed token loss divided by the global count $N$ of real tokens "
+            r"At $\theta_0$, the same loop with each micro-batch's summed token loss divided by the global count $N$ of real tokens "
             r"(and MultiSteps summing) gives the full-batch update $-\eta\nabla C$ within float64 rounding."
         ),
         check=lambda: check_multisteps("global", "full"),

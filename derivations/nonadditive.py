@@ -2,11 +2,14 @@
 
 Here a claim says that the averaging identity *fails* for a cost. Its check runs
 the identity check on that cost and must find an exact witness point ``W`` where
-``grad C - mean of grad L_i = G`` with ``G`` nonzero; the claim is the statement
-"at ``W`` the difference is ``G``". The negative control is the additive variant
-(the mean of the same per-example losses): the same identity check must find it
-holding, so at ``W`` its difference is 0, not ``G``; the control is rejected
-with the witness ``W`` and the gap ``0 - G``.
+``grad C - mean of grad L_i = G`` with ``G`` nonzero (or the difference of the
+identity the case names: unbiasedness over minibatches, accumulation over two
+halves, clipping before or after averaging); the claim is the statement "at ``W``
+the difference is ``G``". The negative control is the nearest variant for which
+the identity holds (the mean of the same per-example losses, fixed normalisation
+statistics, each example's own negative, a clipping threshold too large to act):
+the same identity check must find it holding, so at ``W`` its difference is 0,
+not ``G``; the control is rejected with the witness ``W`` and the gap ``0 - G``.
 
 The last claim is the one that does add up after all: minus the log of a product
 of likelihoods is the sum of minus the logs, for any number of examples.
@@ -79,7 +82,7 @@ def _control_check(case: Case) -> Verdict:
     additive = case.additive()
     if not additive.holds or claimed.holds:
         return Verdict(True, "the check does not separate the cost from its additive variant")
-    return Verdict(False, f"the same check finds the additive variant holding ({additive.method}), so at the "
+    return Verdict(False, f"the same check finds the control's variant holding ({additive.method}), so at the "
                           "claim's witness its gap is 0, not the claimed one",
                    witness=claimed.witness, gap=tuple(-g for g in claimed.gap))
 
@@ -163,24 +166,33 @@ _register(Case(
 EPSILON, DATASET, MINIBATCH = sp.Rational(1, 10), 3, 2
 
 
-def batch_normalised_cost(batch, normalise: bool = True) -> sp.Expr:
+def batch_normalised_cost(batch, normalise: bool = True, statistics=None) -> sp.Expr:
     """Mean squared error of ``w z + b`` with ``z`` the inputs normalised by this batch's own mean and variance.
+
+    ``statistics``, a list of examples, fixes the mean and variance instead
+    (batch normalisation with the dataset's, or running, statistics: each
+    example's loss is then its own). ``normalise=False`` uses the raw inputs.
 
     Example:
         >>> batch_normalised_cost([{x: 1, y: 0}, {x: 3, y: 0}]).xreplace({w: 1, b: 0})
         10/11
+        >>> batch_normalised_cost([{x: 1, y: 0}], statistics=[{x: 1}, {x: 3}]).xreplace({w: 1, b: 0})
+        10/11
     """
     xs = [e[x] for e in batch]
-    mu = sp.Add(*xs) / len(xs)
-    var = sp.Add(*[(v - mu) ** 2 for v in xs]) / len(xs)
+    fixed = [e[x] for e in (statistics if statistics is not None else batch)]
+    mu = sp.Add(*fixed) / len(fixed)
+    var = sp.Add(*[(v - mu) ** 2 for v in fixed]) / len(fixed)
     zs = [(v - mu) / sp.sqrt(var + EPSILON) for v in xs] if normalise else xs
     return sp.Add(*[(w * z + b - e[y]) ** 2 for z, e in zip(zs, batch)]) / len(batch)
 
 
-def _minibatches(normalise: bool) -> Verdict:
+def _minibatches(fixed_statistics: bool) -> Verdict:
+    """Mean of the minibatch gradients over every minibatch against the full gradient, batch or fixed statistics."""
     data = examples(DATA, DATASET)
-    full = batch_normalised_cost(data, normalise)
-    parts = [batch_normalised_cost(list(c), normalise) for c in itertools.combinations(data, MINIBATCH)]
+    statistics = data if fixed_statistics else None
+    full = batch_normalised_cost(data, statistics=statistics)
+    parts = [batch_normalised_cost(list(c), statistics=statistics) for c in itertools.combinations(data, MINIBATCH)]
     return check_cost_against_parts(full, parts, PARAMS)
 
 
@@ -190,9 +202,10 @@ _register(Case(
     r"($\epsilon = 1/10$), and $C_B = \frac{1}{|B|}\sum_{i \in B}(w z_i + b - y_i)^2$: over a dataset of "
     r"3 examples, the mean of $\nabla C_B$ over all minibatches $B$ of size 2 differs from $\nabla C$ "
     r"of the whole dataset at an exact point.",
-    lambda: _minibatches(True),
     lambda: _minibatches(False),
-    "the additive variant with raw inputs (no batch statistics), which the same check must find holding",
+    lambda: _minibatches(True),
+    "the same normalisation with fixed statistics (the whole dataset's mean and variance, as running statistics "
+    "at evaluation), which the same check must find holding: it is the dependence on the batch that breaks it",
     "a dataset of 3 examples, every minibatch of 2, epsilon = 1/10: one exact witness point",
 ))
 
@@ -246,36 +259,59 @@ _register(Case(
 CLIP = sp.Integer(1)
 
 
-def clip(gradient) -> list[sp.Expr]:
-    """Scale ``gradient`` (a list of exact values) down to norm at most :data:`CLIP`, as DP-SGD does.
+def clip(gradient, threshold=CLIP) -> list[sp.Expr]:
+    """Scale ``gradient`` (a list of exact values) down to norm at most ``threshold``, as DP-SGD does.
 
     Example:
         >>> clip([sp.Integer(3), sp.Integer(4)])
         [3/5, 4/5]
+        >>> clip([sp.Integer(3), sp.Integer(4)], threshold=6)
+        [3, 4]
     """
     norm = sp.sqrt(sp.Add(*[g**2 for g in gradient]))
-    return [g * sp.Min(1, CLIP / norm) for g in gradient] if norm != 0 else list(gradient)
+    return [g * sp.Min(1, threshold / norm) for g in gradient] if norm != 0 else list(gradient)
 
 
-def _clipping(clipped: bool) -> Verdict:
-    """Mean of (clipped) per-example gradients against the (clipped) gradient of the mean cost."""
+def _clipping_parts():
     batch = examples(DATA, 2)
     losses = [LOSS.xreplace(e) for e in batch]
     cost = sp.Add(*losses) / 2
     gradients = [[sp.diff(L, p) for p in PARAMS] for L in losses]
     full = [limit_at_zero(difference_quotient(cost, p)) for p in PARAMS]
-    treat = clip if clipped else list
+    return cost, gradients, full
 
-    def difference_at(point):
-        each = [treat([g.xreplace(point) for g in grad]) for grad in gradients]
-        mean = [sp.Add(*column) / len(each) for column in zip(*each)]
-        return [m - f for m, f in zip(mean, treat([f.xreplace(point) for f in full]))]
 
-    symbols = sorted(cost.free_symbols, key=str)
-    prove = None if clipped else lambda: (
-        [sp.expand(sp.Add(*col) / 2 - f) for col, f in zip(zip(*gradients), full)],
-        "the mean of per-example gradients minus the gradient of the mean cost expands to 0")
-    return decide(difference_at, symbols, prove)
+def _clip_gap(point, threshold) -> list[sp.Expr]:
+    """At ``point``: the mean of clipped per-example gradients minus the clipped gradient of the mean cost."""
+    _, gradients, full = _clipping_parts()
+    each = [clip([g.xreplace(point) for g in grad], threshold) for grad in gradients]
+    mean = [sp.Add(*column) / len(each) for column in zip(*each)]
+    return [m - f for m, f in zip(mean, clip([f.xreplace(point) for f in full], threshold))]
+
+
+def _clipping() -> Verdict:
+    """Mean of clipped per-example gradients against the clipped gradient of the mean cost, threshold 1."""
+    cost, _, _ = _clipping_parts()
+    return decide(lambda point: _clip_gap(point, CLIP), sorted(cost.free_symbols, key=str), None)
+
+
+def _clipping_inactive() -> Verdict:
+    """The same comparison at the claim's witness, with a threshold above every gradient norm there.
+
+    No gradient is clipped (the mean's norm is at most the larger per-example
+    norm), so the two sides must agree there exactly: it is active clipping
+    that breaks the identity, not the clipping code.
+    """
+    witness = _clipping().witness
+    _, gradients, full = _clipping_parts()
+    norms = [sp.sqrt(sp.Add(*[g.xreplace(witness) ** 2 for g in grad])) for grad in [*gradients, full]]
+    threshold = sp.ceiling(sp.Max(*norms)) + 1
+    gap = [sp.simplify(g) for g in _clip_gap(witness, threshold)]
+    if any(is_nonzero(g) for g in gap):
+        return Verdict(False, f"threshold {threshold}, above every gradient norm at the witness: the sides still "
+                              "differ", witness=witness, gap=tuple(gap))
+    return Verdict(True, f"exact evaluation at the claim's witness with threshold {threshold}, above every "
+                         "gradient norm there: no gradient is clipped and the two sides agree")
 
 
 _register(Case(
@@ -283,9 +319,10 @@ _register(Case(
     r"With $\operatorname{clip}(g) = g\,\min(1, 1/\lVert g\rVert)$ and $L_i = (w x_i + b - y_i)^2$: "
     r"$\frac12\bigl(\operatorname{clip}(\nabla L_1) + \operatorname{clip}(\nabla L_2)\bigr) \ne "
     r"\operatorname{clip}\bigl(\nabla \tfrac12(L_1 + L_2)\bigr)$ at an exact point.",
-    lambda: _clipping(True),
-    lambda: _clipping(False),
-    "the additive variant without clipping, which the same check must find holding",
+    _clipping,
+    _clipping_inactive,
+    "the same clipping with a threshold above every gradient norm at the witness (so inactive there), where the "
+    "two sides must agree exactly",
     "two examples, threshold 1: one exact witness point",
 ))
 

@@ -99,3 +99,22 @@ def test_page_losses_behave_as_the_page_says():
     assert not probe_additivity(batch_normalised_loss(x, y), 12).holds
     with pytest.raises(ValueError):
         sequence_dataset(0)
+
+
+def test_mean_of_means_is_noise_for_exchangeable_examples_and_bias_for_length_correlated_tokens():
+    from gradavg.topics.accumulation import shuffle_errors, token_bias_rows, token_gradients
+
+    rng = np.random.default_rng(0)
+    rows = [row[None, :] for row in rng.normal(1.0, 1.0, size=(60, 2))]
+    exchangeable = shuffle_errors(rows, [6, 54], shuffles=4000, seed=1)
+    assert exchangeable["step"] > 0.05 and exchangeable["bias"] < 5 * exchangeable["bias_se"] + 1e-12
+    data = sequence_dataset(n_sequences=12, max_tokens=60, seed=0)
+    rows_by_size = dict(token_bias_rows(data, [1, 3, 12], shuffles=500))
+    assert rows_by_size[1]["bias"] > 100 * rows_by_size[1]["bias_se"] + 1e-3   # one sequence each: the same step
+    assert rows_by_size[3]["bias"] > 10 * rows_by_size[3]["bias_se"]
+    assert rows_by_size[12]["bias"] < 1e-12 and rows_by_size[12]["step"] < 1e-12   # one micro-batch: exact
+    assert token_gradients([np.array([2.0])])[0].tolist() == [[-2.0]]
+    with pytest.raises(ValueError, match="do not divide"):
+        token_bias_rows(data, [5])
+    with pytest.raises(ValueError, match="add up"):
+        shuffle_errors(rows, [1, 2])

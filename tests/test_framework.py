@@ -159,3 +159,23 @@ def test_error_figure_marks_the_bound():
     axes = figure.axes[0]
     assert [tuple(line.get_xdata()) for line in axes.lines] == [(1.0, 1.0)]
     assert [bar.get_width() for bar in axes.patches] == [0.01, 1e12]
+
+
+def test_replicated_parameters_give_m_times_the_gradient_only_under_check_vma():
+    full = framework.full_batch_gradients()["grad"]
+    off = framework.data_parallel_gradient(framework.EQUAL_SHARDS, "pmean-replicated", check_vma=False)
+    np.testing.assert_allclose(off, full, rtol=1e-13)
+    assert framework.check_replicated().holds
+    control = framework.check_replicated(control=True)
+    assert not control.holds and control.method.startswith("holds: ") and " | fails: " in control.method
+    assert control.gap[0] != 0 and all(isinstance(v, Fraction) for v in control.witness.values())
+
+
+def test_the_per_example_control_differs_in_direction_and_reaches_both_routes():
+    wrong = framework.full_batch_gradients(control=True)
+    np.testing.assert_allclose(wrong["grad"], wrong["vmap_mean"], rtol=1e-12)   # the same wrong vector both ways
+    right = framework.full_batch_gradients()["grad"]
+    cosine = wrong["grad"] @ right / np.linalg.norm(wrong["grad"]) / np.linalg.norm(right)
+    assert cosine < 0.999   # not a rescaling of the right gradient (cosine 0.9966 at theta_0)
+    verdict = framework.check_per_example(control=True)
+    assert not verdict.holds and verdict.method.count("fails: ") == 2

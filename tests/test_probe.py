@@ -1,11 +1,13 @@
 """The additivity probe, on loss code written here (not the code the accumulation page uses)."""
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from gradavg import ProbeError, Verdict, probe_additivity
+from gradavg.checks.probe import default_rtol, unit_roundoff
 
 RNG = np.random.default_rng(2024)
 #: 30 "documents": token ids and targets for a 5-class softmax model, lengths 1..50
@@ -57,22 +59,119 @@ def test_mean_of_means_is_caught_with_a_witness():
     verdict = probe_additivity(accumulated_mean_of_means, 30, weight=tokens, trials=50)
     assert isinstance(verdict, Verdict) and not verdict.holds
     w = verdict.witness
-    assert set(w) == {"A", "B", "loss(A + B)", "weighted mean", "w(A)", "w(B)"}
+    assert set(w) == {"A", "B", "loss(A + B)", "weighted mean", "w(A)", "w(B)", "sum"}
     assert not set(w["A"]) & set(w["B"]) and w["A"] and w["B"]
     assert math.isclose(w["loss(A + B)"], accumulated_mean_of_means(w["A"] + w["B"]))
     expected = (tokens(w["A"]) * accumulated_mean_of_means(w["A"]) + tokens(w["B"]) * accumulated_mean_of_means(w["B"]))
     assert math.isclose(w["weighted mean"], expected / (tokens(w["A"]) + tokens(w["B"])))
-    assert verdict.gap == (w["loss(A + B)"] - w["weighted mean"],) and verdict.gap[0] != 0
+    assert verdict.gap[0] == w["loss(A + B)"] - w["weighted mean"] and verdict.gap[0] != 0
 
 
 def test_batch_normalised_loss_is_caught():
     assert not probe_additivity(layer_normalised_over_batch, 30).holds
 
 
-def test_sum_is_additive_only_with_unit_weights_scaled():
-    # a summed loss is not a mean: it fails with example weights
-    assert not probe_additivity(lambda idx: float(LABELS[idx].sum()), 30).holds
-    assert probe_additivity(lambda idx: float(np.mean(LABELS[idx] ** 2)), 30, trials=5, seed=3).holds
+def test_a_sum_reduced_loss_holds_as_a_sum_and_says_so():
+    summed = lambda idx: float(np.sum(LABELS[idx] ** 2))  # noqa: E731
+    verdict = probe_additivity(summed, 30)
+    assert verdict.holds and "it is a sum" in verdict.method and "add the micro-batch losses" in verdict.method
+    # whatever the weight: the sum convention does not use it
+    assert probe_additivity(summed, 30, weight=lambda idx: 7.0).holds
+    # asked for the mean only, a sum fails with its mean witness
+    only_mean = probe_additivity(summed, 30, reduction="mean")
+    assert not only_mean.holds and "weighted mean" in only_mean.witness and len(only_mean.gap) == 1
+
+
+def test_a_mean_reduced_loss_holds_as_a_weighted_mean_and_says_so():
+    verdict = probe_additivity(lambda idx: float(np.mean(LABELS[idx] ** 2)), 30, trials=5, seed=3)
+    assert verdict.holds and "it is a weighted mean" in verdict.method and "divide by the total" in verdict.method
+    assert not probe_additivity(lambda idx: float(np.mean(LABELS[idx] ** 2)), 30, reduction="sum").holds
+    tokens_verdict = probe_additivity(token_weighted_loss, 30, weight=tokens)
+    assert "weighted by the given weights" in tokens_verdict.method
+
+
+def test_a_loss_that_is_neither_carries_both_witnesses():
+    verdict = probe_additivity(lambda idx: float(np.max(LABELS[idx])), 30)
+    assert not verdict.holds and len(verdict.gap) == 2
+    assert set(verdict.witness["sum"]) == {"A", "B", "loss(A + B)", "loss(A) + loss(B)"}
+    w = verdict.witness["sum"]
+    assert w["loss(A) + loss(B)"] == float(np.max(LABELS[w["A"]])) + float(np.max(LABELS[w["B"]]))
+
+
+def test_a_zero_loss_is_both_and_says_so():
+    verdict = probe_additivity(lambda idx: 0.0, 5)
+    assert verdict.holds and "both a weighted mean and a sum" in verdict.method
+
+
+# float32: the default tolerance follows the dtype the loss returns
+def token_mean_32(indices):
+    """The correct token-mean loss, computed in float32."""
+    terms = np.concatenate([token_nll(i) for i in indices]).astype(np.float32)
+    return terms.sum(dtype=np.float32) / np.float32(tokens(indices))
+
+
+def sequence_means_32(indices):
+    """A mean of per-sequence token means, in float32: a per-example mean, not a token mean."""
+    return np.mean(np.array([token_nll(i).astype(np.float32).mean() for i in indices], dtype=np.float32))
+
+
+def test_float32_token_mean_holds_at_the_float32_tolerance():
+    verdict = probe_additivity(token_mean_32, 30, weight=tokens)
+    assert verdict.holds and "(float32, depth 16, " in verdict.method
+    # the old float64 default rejected it: the gap is float32 rounding, far above 1e-9
+    assert not probe_additivity(token_mean_32, 30, weight=tokens, rtol=1e-9).holds
+
+
+def test_non_additive_float32_losses_still_fail():
+    assert not probe_additivity(lambda idx: np.max(np.float32(LABELS[idx])), 30).holds
+    assert not probe_additivity(sequence_means_32, 30, weight=tokens).holds
+    mean_of_means_32 = lambda idx: np.float32(accumulated_mean_of_means(idx))  # noqa: E731
+    assert not probe_additivity(mean_of_means_32, 30, weight=tokens, trials=50).holds
+
+
+def _three_values(k, dtype, ulp):
+    """loss({0}) = loss({1}) = 1/2 and loss({0, 1}) = 1 + k ulps, in ``dtype``: the only pair of 2 examples."""
+    return lambda idx: dtype(0.5) if len(idx) == 1 else dtype(1 + k * ulp)
+
+
+@pytest.mark.parametrize("dtype, ulp, name, inside", [(float, 2.0**-52, "float64", 17),
+                                                      (np.float32, 2.0**-23, "float32", 17),
+                                                      (np.float16, 2.0**-10, "float16", 16)])
+def test_the_default_tolerance_just_inside_and_just_past(dtype, ulp, name, inside):
+    # 2 examples, 2 terms: rtol = 2 (gamma_16(u) + gamma_1(v)), v = min(u, 2**-24): 17 ulps for float64 and
+    # float32 (v = u), 16 ulps and a little for float16 (v much smaller); a gap of k ulps is k ulps / (1 + k ulps)
+    held = probe_additivity(_three_values(inside, dtype, ulp), 2, reduction="sum", trials=1)
+    past = probe_additivity(_three_values(inside + 1, dtype, ulp), 2, reduction="sum", trials=1)
+    assert held.holds and f"({name}, depth 16, 2 terms)" in held.method
+    assert not past.holds and f"({name}, depth 16, 2 terms)" in past.method
+
+
+def test_bfloat16_and_torch_style_dtypes_are_read():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    assert unit_roundoff(np.array(1.0, dtype=ml_dtypes.bfloat16)) == ("bfloat16", Fraction(1, 2**8))
+
+    class TorchLike:
+        dtype = "torch.float16"
+
+        def __float__(self):
+            return 1.0
+
+    assert unit_roundoff(TorchLike()) == ("float16", Fraction(1, 2**11))
+    assert unit_roundoff(3) == ("float64", Fraction(1, 2**53))
+    # bfloat16: u = 1/256, so depth 127 is allowed (127/256 < 1/2) and 128 is not
+    assert default_rtol(Fraction(1, 2**8), 127) == pytest.approx(2 * 127 / 129)
+    # and the float32 accumulation of a bfloat16 sum: 2**23 terms are allowed, 2**23 + 1 are not
+    assert default_rtol(Fraction(1, 2**8), 1, terms=2**23) > 0
+    with pytest.raises(ProbeError, match="too large"):
+        default_rtol(Fraction(1, 2**8), 1, terms=2**23 + 2)
+    with pytest.raises(ProbeError, match="too large"):
+        default_rtol(Fraction(1, 2**8), 128)
+
+
+def test_the_largest_unit_roundoff_seen_sets_the_tolerance():
+    mixed = lambda idx: np.float32(0.5) if len(idx) == 1 else 1.0  # noqa: E731
+    assert "(float32, depth 16, 2 terms)" in probe_additivity(mixed, 2, trials=1).method
+    assert "(given)" in probe_additivity(mixed, 2, trials=1, rtol=0.0).method
 
 
 def test_the_verdict_is_reproducible_and_seeded():
@@ -102,6 +201,9 @@ def test_rtol_tolerates_rounding():
         (dict(batch_loss=lambda idx: 1.0, n_examples=4, weight=lambda idx: 0), "weights must be positive"),
         (dict(batch_loss=lambda idx: 1.0, n_examples=4, weight=lambda idx: [][0]), "weight raised IndexError"),
         (dict(batch_loss=3.0, n_examples=4), "batch_loss must be callable"),
+        (dict(batch_loss=lambda idx: 1.0, n_examples=4, reduction="max"), "reduction must be one of"),
+        (dict(batch_loss=lambda idx: 1.0, n_examples=4, depth=0), "depth must be a positive integer"),
+        (dict(batch_loss=lambda idx: np.float16(1.0), n_examples=4, depth=1024), "too large"),
     ],
 )
 def test_bad_input_names_the_cause(kwargs, message):

@@ -321,10 +321,13 @@ def imbalance_gaps(per_example: np.ndarray, shuffles: int = 200, seed: int = 0) 
     shuffled ``shuffles`` times (fixed seed) and cut into micro-batches of
     ``n_1`` and ``N - n_1`` rows; the error ``|g_scheme - g| / |g|`` is
     averaged over the shuffles, for the mean of micro-batch means and for
-    summed losses divided by the total count.
+    summed losses divided by the total count; ``"mean_of_means_bias"`` is the
+    length of the mean over the shuffles of the mean of means' error (its bias,
+    plus the noise of a finite number of shuffles), relative to ``|g|``.
 
     Returns:
-        ``{"short": n_1 values, "ratio": n_2 / n_1, "mean_of_means": errors, "total_count": errors}``.
+        ``{"short": n_1 values, "ratio": n_2 / n_1, "mean_of_means": errors, "total_count": errors,
+        "mean_of_means_bias": errors}``.
 
     Example:
         >>> gaps = imbalance_gaps(np.arange(8.0).reshape(4, 2), shuffles=3)
@@ -337,12 +340,14 @@ def imbalance_gaps(per_example: np.ndarray, shuffles: int = 200, seed: int = 0) 
     rng = np.random.default_rng(seed)
     orders = [rng.permutation(n) for _ in range(shuffles)]
     short = np.arange(1, n // 2 + 1)
-    errors = {"mean_of_means": [], "total_count": []}
+    errors = {"mean_of_means": [], "total_count": [], "mean_of_means_bias": []}
     for n1 in short:
         sizes = [int(n1), int(n - n1)]
         for name, scheme in (("mean_of_means", mean_of_means_weights), ("total_count", total_count_weights)):
-            gaps = [np.linalg.norm(scheme_gradient(per_example[order], sizes, scheme) - full) for order in orders]
-            errors[name].append(np.mean(gaps) / np.linalg.norm(full))
+            deviations = [scheme_gradient(per_example[order], sizes, scheme) - full for order in orders]
+            errors[name].append(np.mean([np.linalg.norm(d) for d in deviations]) / np.linalg.norm(full))
+            if name == "mean_of_means":
+                errors["mean_of_means_bias"].append(np.linalg.norm(np.mean(deviations, axis=0)) / np.linalg.norm(full))
     return {"short": short, "ratio": (n - short) / short, **{k: np.array(v) for k, v in errors.items()}}
 
 
@@ -362,16 +367,119 @@ def imbalance_figure(gaps: dict[str, np.ndarray], mark: tuple[int, int] | None =
     figure, axes = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
     axes.plot(gaps["ratio"], gaps["mean_of_means"], "o-", ms=3, color="tab:red",
               label="mean of micro-batch means")
+    if "mean_of_means_bias" in gaps:
+        axes.plot(gaps["ratio"], gaps["mean_of_means_bias"], "--", color="tab:red",
+                  label="mean of micro-batch means, averaged over the shuffles (bias, plus shuffle noise)")
     axes.plot(gaps["ratio"], gaps["total_count"], "s-", ms=3, color="tab:blue",
               label="summed losses / total count")
     if mark is not None:
         n1, n2 = mark
         index = int(np.argmin(np.abs(gaps["short"] - n1)))
-        axes.annotate(f"{n1} and {n2} tokens", xy=(gaps["ratio"][index], gaps["mean_of_means"][index]),
+        axes.annotate(f"{n1} and {n2}", xy=(gaps["ratio"][index], gaps["mean_of_means"][index]),
                       xytext=(0.4, 0.45), textcoords="axes fraction", arrowprops=dict(arrowstyle="->"))
     axes.set(xscale="log", ylim=(-0.03, None), xlabel="imbalance $n_2 / n_1$ of the two micro-batches",
              ylabel=r"$\|g_{\mathrm{step}} - \nabla C\| \,/\, \|\nabla C\|$",
              title="Two micro-batches, one step: error against the full-batch gradient")
     axes.grid(True, which="major", alpha=0.3)
     axes.legend(loc="upper left", fontsize=8)
+    return figure
+
+
+# Bias or noise: the mean of means over random shuffles.
+
+def shuffle_errors(units: Sequence[np.ndarray], sizes: Sequence[int], shuffles: int = 2000,
+                   seed: int = 0) -> dict[str, float]:
+    """The mean-of-means step over random shuffles of ``units``: its typical error and its bias.
+
+    ``units[j]`` holds the per-token gradients (rows) of one unit (an example,
+    or a sequence of tokens). Each shuffle permutes the units and cuts them into
+    micro-batches of ``sizes[k]`` units; the step is the mean over micro-batches
+    of each micro-batch's mean token gradient, and ``g`` the mean over every
+    token. Returned, relative to ``|g|``: ``"step"``, the mean over shuffles of
+    ``|step - g|``; ``"bias"``, ``|mean over shuffles of (step - g)|``; and
+    ``"bias_se"``, the standard error of that mean (its noise, per component,
+    the largest).
+
+    Example:
+        >>> rows = [np.array([[1.0]]), np.array([[2.0]]), np.array([[6.0]])]
+        >>> errors = shuffle_errors(rows, [1, 2], shuffles=50)
+        >>> sorted(errors), errors["step"] > 0
+        (['bias', 'bias_se', 'step'], True)
+    """
+    if sum(sizes) != len(units) or min(sizes) < 1:
+        raise ValueError(f"sizes {list(sizes)} must be positive and add up to the {len(units)} units")
+    units = [np.asarray(u, dtype=float).reshape(len(u), -1) for u in units]
+    sums = np.array([u.sum(axis=0) for u in units])
+    counts = np.array([len(u) for u in units], dtype=float)
+    full = sums.sum(axis=0) / counts.sum()
+    rng = np.random.default_rng(seed)
+    bounds = np.cumsum([0, *sizes])
+    deviations = np.empty((shuffles, len(full)))
+    for s in range(shuffles):
+        order = rng.permutation(len(units))
+        means = [sums[order[a:b]].sum(axis=0) / counts[order[a:b]].sum() for a, b in zip(bounds[:-1], bounds[1:])]
+        deviations[s] = np.mean(means, axis=0) - full
+    norm = np.linalg.norm(full)
+    return {"step": float(np.linalg.norm(deviations, axis=1).mean() / norm),
+            "bias": float(np.linalg.norm(deviations.mean(axis=0)) / norm),
+            "bias_se": float(np.max(deviations.std(axis=0, ddof=1)) / np.sqrt(shuffles) / norm)}
+
+
+def token_gradients(data: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per-token gradients of a squared-error location model ``(theta - z_t)**2 / 2`` at ``theta = 0``: ``-z_t``.
+
+    With ``data`` from :func:`sequence_dataset`, whose per-token values fall with
+    the sequence's length, the gradients are correlated with the token counts.
+
+    Example:
+        >>> [g.ravel().tolist() for g in token_gradients([np.array([1.0, 3.0])])]
+        [[-1.0, -3.0]]
+    """
+    return [-np.asarray(z, dtype=float).reshape(-1, 1) for z in data]
+
+
+def token_bias_rows(data: Sequence[np.ndarray], per_micro_batch: Sequence[int], shuffles: int = 2000,
+                    seed: int = 0) -> list[tuple[int, dict[str, float]]]:
+    """:func:`shuffle_errors` of the mean of per-micro-batch token means, for each micro-batch size in sequences.
+
+    ``data`` is cut into micro-batches of ``m`` sequences each (``m`` must
+    divide ``len(data)``), with :func:`token_gradients` as the per-token gradients.
+
+    Example:
+        >>> rows = token_bias_rows([np.ones(1), np.zeros(3)], [1, 2], shuffles=4)
+        >>> [(m, round(e["bias"], 3)) for m, e in rows]
+        [(1, 1.0), (2, 0.0)]
+    """
+    grads = token_gradients(data)
+    rows = []
+    for m in per_micro_batch:
+        if m < 1 or len(data) % m:
+            raise ValueError(f"{m} sequences per micro-batch do not divide the {len(data)} sequences")
+        rows.append((int(m), shuffle_errors(grads, [m] * (len(data) // m), shuffles, seed)))
+    return rows
+
+
+def token_bias_figure(rows: Sequence[tuple[int, dict[str, float]]]):
+    """Plot :func:`token_bias_rows`: the per-step error and the bias against the sequences per micro-batch.
+
+    Example:
+        >>> fig = token_bias_figure([(1, {"step": 0.2, "bias": 0.2}), (2, {"step": 0.1, "bias": 0.05})])
+        >>> len(fig.axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    sizes = [m for m, _ in rows]
+    figure, axes = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    axes.plot(sizes, [e["step"] for _, e in rows], "o-", ms=3, color="tab:red",
+              label="mean of micro-batch token means: error of one step (mean over shuffles)")
+    axes.plot(sizes, [e["bias"] for _, e in rows], "s--", ms=3, color="tab:purple",
+              label="its bias: error of the step averaged over the shuffles")
+    axes.axhline(0.0, color="tab:blue", label="summed token losses / total tokens (exact)")
+    axes.set(xscale="log", xlabel="sequences per micro-batch (of 40; token counts vary)",
+             ylabel=r"$\|\cdot\| \,/\, \|\nabla C\|$",
+             title="Sequences of 1 to 120 tokens: the mean of means is biased")
+    axes.set_xticks(sizes, [str(m) for m in sizes])
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(loc="upper right", fontsize=8)
     return figure

@@ -268,6 +268,7 @@ TARGETS = {
     "full": "the full-batch gradient",
     "mean-of-means": "the full-batch gradient plus the exact mean-of-means gap",
     "opposite-gap": "the full-batch gradient minus the exact mean-of-means gap",
+    "M-full": "M times the full-batch gradient",
 }
 
 
@@ -288,6 +289,8 @@ def exact_target(per_example: Sequence[Sequence[Fraction]], sizes: Sequence[int]
     full = weighted_sum(per_example, example_weights(sizes, total_count_weights))
     if expect == "full":
         return full
+    if expect == "M-full":
+        return [len(sizes) * f for f in full]
     sign = 1 if expect == "mean-of-means" else -1
     means = [weighted_sum(per_example[g.start:g.stop], [Fraction(1, len(g))] * len(g)) for g in split(sizes)]
     gap = weighted_sum(means, [sign * (Fraction(1, len(sizes)) - Fraction(len(g), n)) for g in split(sizes)])
@@ -416,9 +419,14 @@ def _reference(per_example, magnitudes, weights, depth) -> tuple[list[Fraction],
 def full_batch_gradients(control: bool = False) -> dict:
     """``jax.grad`` of the mean loss, and the mean of ``jax.vmap(jax.grad(...))`` per-example gradients.
 
-    With ``control=True`` the batch cost is the root mean squared error
-    instead of the mean squared error: the common RMSE loss, whose gradient
-    is not the mean of per-example gradients.
+    With ``control=True`` both are computed with the targets broadcast
+    against the predictions, the common shape bug: the batch cost is
+    ``jnp.mean(mlp_loss(t, x[:, None], y))``, an ``(N, N)`` array of every
+    prediction against every target, and ``vmap`` leaves the targets unmapped
+    (``in_axes=(None, 0, None)``), so each example's loss is the mean over
+    every target. Both then give ``(2/N) sum_i (f_i - mean(y)) grad f_i``,
+    which differs from the mean of per-example gradients in direction, not
+    only in length.
 
     Returns:
         ``{"grad": ..., "vmap_mean": ..., "per_example": ...}`` as NumPy arrays.
@@ -433,12 +441,14 @@ def full_batch_gradients(control: bool = False) -> dict:
     theta = jnp.asarray(mlp_point())
 
     def cost(t, x, y):
-        mse = jnp.mean(mlp_loss(t, x, y, jnp))
-        return jnp.sqrt(mse) if control else mse
+        return jnp.mean(mlp_loss(t, x[:, None] if control else x, y, jnp))
+
+    def example_loss(t, xi, yi):
+        return jnp.mean(mlp_loss(t, xi, yi, jnp))
 
     @jax.jit
     def gradients(theta, x, y):
-        per_example = jax.vmap(jax.grad(lambda t, xi, yi: mlp_loss(t, xi, yi, jnp)), in_axes=(None, 0, 0))(theta, x, y)
+        per_example = jax.vmap(jax.grad(example_loss), in_axes=(None, 0, None if control else 0))(theta, x, y)
         return jax.grad(cost)(theta, x, y), jnp.mean(per_example, axis=0), per_example
 
     grad, vmap_mean, per_example = gradients(theta, x, y)
@@ -460,14 +470,15 @@ def check_per_example(control: bool = False) -> Verdict:
     # the mean: n - 1 additions and the scaling by 1/n (a reciprocal and a product)
     target, bound = _reference(per_example, magnitudes, [Fraction(1, n)] * n, MLP_DEPTH + n - 1 + 2)
     version = jax_modules().version
-    grad = compare(computed["grad"], target, bound, MLP_NAMES,
-                   f"JAX {version}: jax.grad of the {'root ' if control else ''}mean squared error")
-    if not grad.holds:
-        return grad
+    bug = " with the targets broadcast against the predictions" if control else ""
+    grad = compare(computed["grad"], target, bound, MLP_NAMES, f"JAX {version}: jax.grad of the mean squared error{bug}")
     vmap = compare(computed["vmap_mean"], target, bound, MLP_NAMES,
-                   f"JAX {version}: mean of jax.vmap(jax.grad) per-example gradients")
-    if not vmap.holds:
-        return vmap
+                   f"JAX {version}: mean of jax.vmap(jax.grad) per-example gradients"
+                   + (" with the targets unmapped" if control else ""))
+    failed = [v for v in (grad, vmap) if not v.holds]
+    if failed:  # both comparisons ran: say what each found, and carry the first failure's exact witness
+        return Verdict(False, " | ".join(f"{'holds' if v.holds else 'fails'}: {v.method}" for v in (grad, vmap)),
+                       residual=max(grad.residual, vmap.residual), witness=failed[0].witness, gap=failed[0].gap)
     return Verdict(True, f"JAX {version}: jax.grad of the mean squared error and the mean of jax.vmap(jax.grad) "
                          f"per-example gradients (ReLU network, {HIDDEN} hidden units, Anscombe's quartet, "
                          f"N = {n}); {grad.method.split('; ', 1)[1]}", residual=max(grad.residual, vmap.residual),
@@ -484,7 +495,7 @@ UNEVEN_SHARDS = (5, 8, 13, 18)
 SCHEMES = ("pmean", "pmean-replicated", "psum-counts")
 
 
-def data_parallel_gradient(sizes: Sequence[int], scheme: str) -> np.ndarray:
+def data_parallel_gradient(sizes: Sequence[int], scheme: str, check_vma: bool = True) -> np.ndarray:
     """The gradient ``jax.shard_map`` computes over :data:`DEVICES` devices, shard ``m`` holding ``sizes[m]`` examples.
 
     Each device holds its shard padded to the longest with a mask of real
@@ -493,9 +504,13 @@ def data_parallel_gradient(sizes: Sequence[int], scheme: str) -> np.ndarray:
     - ``"pmean"``: the parameters are marked as varying over the devices
       (``lax.pcast(theta, "d", to="varying")``), each device takes the gradient
       of its mean loss, ``lax.pmean`` averages them;
-    - ``"pmean-replicated"``: the same without ``pcast``: the gradient with
-      respect to a replicated input is already summed over devices, and
-      ``pmean`` of that sum leaves it ``M`` times too large;
+    - ``"pmean-replicated"``: the same without ``pcast``. With
+      ``check_vma=True`` (``shard_map``'s default) JAX inserts the ``pcast``
+      itself where the replicated parameters meet varying data, and its
+      transpose is a ``psum``: the gradient with respect to the replicated
+      input is already summed over devices, and ``pmean`` of that sum leaves it
+      ``M`` times too large. With ``check_vma=False`` there is no implicit
+      ``pcast`` and each device's gradient is its own;
     - ``"psum-counts"``: each device differentiates its summed loss; the step is
       ``lax.psum`` of those over ``lax.psum`` of the counts.
 
@@ -528,7 +543,8 @@ def data_parallel_gradient(sizes: Sequence[int], scheme: str) -> np.ndarray:
         grad = jax.grad(lambda t: jnp.sum(mask * mlp_loss(t, x, y, jnp)) / jnp.sum(mask))(theta)
         return lax.pmean(grad, "d")
 
-    step = jax.jit(jax.shard_map(local, mesh=mesh, in_specs=(P(), P("d"), P("d"), P("d")), out_specs=P()))
+    step = jax.jit(jax.shard_map(local, mesh=mesh, in_specs=(P(), P("d"), P("d"), P("d")), out_specs=P(),
+                                 check_vma=check_vma))
     return np.asarray(step(jnp.asarray(mlp_point()), xs, ys, mask))
 
 
@@ -539,22 +555,27 @@ def _shard_depth(sizes: Sequence[int]) -> int:
 
 
 @needs_jax
-def check_data_parallel(sizes: Sequence[int], scheme: str, expect: str) -> Verdict:
+def check_data_parallel(sizes: Sequence[int], scheme: str, expect: str, check_vma: bool = True) -> Verdict:
     """Compare :func:`data_parallel_gradient` with an exact value, ``expect`` one of :data:`TARGETS`.
 
     The bound is that of the scheme that ran (count weights for
-    ``"psum-counts"``, the plain mean of shard means for the others).
+    ``"psum-counts"``, the plain mean of shard means for the others; for
+    ``"pmean-replicated"`` under ``check_vma=True``, ``M`` times those
+    weights and ``M - 1`` more additions, for the implicit ``psum``).
 
     Example:
         >>> check_data_parallel(EQUAL_SHARDS, "pmean", "full").holds
         True
     """
-    computed = data_parallel_gradient(sizes, scheme)
+    computed = data_parallel_gradient(sizes, scheme, check_vma)
     x, y = quartet()
     per_example, magnitudes = mlp_exact_gradients(x, y)
     target = exact_target(per_example, sizes, expect)
     weights = example_weights(sizes, total_count_weights if scheme == "psum-counts" else mean_of_means_weights)
-    bound = rounding_bound(weighted_sum(magnitudes, weights), _shard_depth(sizes))
+    depth = _shard_depth(sizes)
+    if scheme == "pmean-replicated" and check_vma:  # the transpose of the implicit pcast: a psum over the devices
+        weights, depth = [len(sizes) * w for w in weights], depth + len(sizes) - 1
+    bound = rounding_bound(weighted_sum(magnitudes, weights), depth)
     described = TARGETS[expect]
     version = jax_modules().version
     shards = "+".join(map(str, sizes))
@@ -562,8 +583,31 @@ def check_data_parallel(sizes: Sequence[int], scheme: str, expect: str) -> Verdi
            "pmean-replicated": "replicated parameters (no pcast), jax.grad of each shard's mean loss, lax.pmean",
            "psum-counts": "lax.pcast, lax.psum of shard gradients of summed losses over lax.psum of counts"}[scheme]
     return compare(computed, target, bound, MLP_NAMES,
-                   f"JAX {version}: jax.shard_map over {DEVICES} CPU devices, shards {shards}, {how}, "
-                   f"against {described}")
+                   f"JAX {version}: jax.shard_map (check_vma={check_vma}) over {DEVICES} CPU devices, shards {shards}, "
+                   f"{how}, against {described}")
+
+
+@needs_jax
+def check_replicated(sizes: Sequence[int] = EQUAL_SHARDS, control: bool = False) -> Verdict:
+    """Replicated parameters without ``pcast``: ``M`` times the gradient under ``check_vma=True``, the gradient under False.
+
+    Both settings are checked, each within its rounding bound. With
+    ``control=True``, the ``check_vma=False`` run is compared with ``M``
+    times the gradient instead (the belief that the factor ``M`` does not
+    depend on the setting).
+
+    Example:
+        >>> check_replicated().holds, check_replicated(control=True).holds
+        (True, False)
+    """
+    verdicts = [check_data_parallel(sizes, "pmean-replicated", "M-full", check_vma=True),
+                check_data_parallel(sizes, "pmean-replicated", "M-full" if control else "full", check_vma=False)]
+    failed = [v for v in verdicts if not v.holds]
+    if failed:
+        return Verdict(False, " | ".join(f"{'holds' if v.holds else 'fails'}: {v.method}" for v in verdicts),
+                       residual=max(v.residual for v in verdicts), witness=failed[0].witness, gap=failed[0].gap)
+    return Verdict(True, " | ".join(v.method for v in verdicts), residual=max(v.residual for v in verdicts),
+                   evidence="float-bound")
 
 
 # --- accumulation with optax.MultiSteps, token-level cross-entropy ----------------
