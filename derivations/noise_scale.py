@@ -6,43 +6,108 @@ import sympy as sp
 
 from gradavg.checks.batchcheck import check_every_size
 from gradavg.engine.claims import Claim, Verdict, over_cases, register
-from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance, two_batch_expectations
+from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance
 from gradavg.engine.exact import decide
 from gradavg.topics.noise_scale import expected_cost_after_step
 
-# --- the two-batch estimator: each piece unbiased, by enumerating every pair of batches -------
+# --- the two-batch estimator: each piece unbiased, for every N and B_s < B_b, independent or nested -------
 
-SIZES_TWO_BATCH = [(2, 1), (3, 1), (3, 2), (4, 1)]
+from gradavg.checks.batchcheck import decide_for_all_integers  # noqa: E402
+from gradavg.checks.estimation import (BATCH, FIRST, N_EXAMPLES, SECOND, batch_mean_square,  # noqa: E402
+                                       first_statistic, nested_two_batch_expectations, over_examples,
+                                       sigma_squared)
+from gradavg.engine.sums import statistic  # noqa: E402
+
+SMALL, BIG = sp.symbols("B_s B_b", integer=True, positive=True)
+#: small sizes where every pair of batches is also enumerated, as a cross-check of the symbolic route
+SIZES_TWO_BATCH = [(2, 1), (3, 1), (3, 2)]
 
 
-def two_batch_bias(replace: bool):
-    """``difference(grads, small)``: expected estimates minus (|G|^2, tr Sigma), for big = small + 1, small + 2."""
+def expected_two_batch(replace: bool) -> tuple[sp.Expr, sp.Expr]:
+    """Expected (|G|^2, tr Sigma) estimates, per gradient component, for symbolic N, B_s and B_b.
+
+    Each estimate is linear in |G_{B_s}|^2 and |G_{B_b}|^2, so by linearity of
+    expectation it needs only each batch's own law (``batch_mean_square``, computed
+    from the one- and two-position laws), whatever the joint law of the two batches.
+    """
+    small, big = (batch_mean_square(replace, size, centred=False) for size in (SMALL, BIG))
+    return (BIG * big - SMALL * small) / (BIG - SMALL), (small - big) / (1 / SMALL - 1 / BIG)
+
+
+def _targets():
+    return (FIRST / N_EXAMPLES) ** 2, sigma_squared()
+
+
+def _ranges(replace: bool) -> dict:
+    largest = 5
+    return {N_EXAMPLES: lambda p: range(2, largest + 1), SMALL: lambda p: range(1, largest),
+            BIG: (lambda p: range(int(p[SMALL]) + 1, largest + 1)) if replace
+            else (lambda p: range(int(p[SMALL]) + 1, int(p[N_EXAMPLES]) + 1)),
+            FIRST: lambda p: range(0, 1), SECOND: lambda p: range(2, 3)}
+
+
+def nested_bias(replace: bool):
+    """``difference(grads, small)``: nested expected estimates minus their expectations, big = small + 1.
+
+    The expectations are (|G|^2, tr Sigma) with replacement, and
+    (|G|^2 - tr Sigma / (N - 1), N tr Sigma / (N - 1)) without.
+    """
     def difference(grads, small):
-        target = (squared_norm(full_gradient(grads)), gradient_variance(grads))
-        gaps = []
-        for big in (small + 1, small + 2):
-            if not replace and big > len(grads):
-                continue
-            expected = two_batch_expectations(grads, small, big, replace=replace)
-            gaps += [e - t for e, t in zip(expected, target)]
-        return gaps
+        n, size, trace = len(grads), squared_norm(full_gradient(grads)), gradient_variance(grads)
+        target = (size, trace) if replace else (size - trace / (n - 1), trace * n / (n - 1))
+        expected = nested_two_batch_expectations(grads, small, small + 1, replace=replace)
+        return [e - t for e, t in zip(expected, target)]
     return difference
+
+
+def _two_batch(replace: bool, targets) -> Verdict:
+    """The symbolic identity for every N and B_s < B_b, then the nested pairs enumerated at small sizes."""
+    for expected, target in zip(expected_two_batch(replace), targets):
+        verdict = decide_for_all_integers(expected - target, _ranges(replace), lambda e: sp.factor(sp.cancel(e)),
+                                          "cancel (rational functions of N, B_s, B_b and the statistics)")
+        if not verdict.holds:
+            return verdict
+    enumerated = check_every_size(SIZES_TWO_BATCH, nested_bias(replace), symbolic=False)
+    if not enumerated.holds:
+        raise ArithmeticError(f"enumeration of nested batches contradicts the symbolic route: {enumerated.summary()}")
+    return Verdict(True, verdict.method + "; nested pairs also enumerated at (N, B_s) in "
+                                          f"{SIZES_TWO_BATCH}, B_b = B_s + 1", residual=verdict.residual,
+                   evidence="proof")
 
 
 register(
     Claim(
         id="noise-scale.two-batch",
         statement=(
-            r"With two independent batches of sizes $B_s < B_b$ drawn uniformly with replacement, "
+            r"Let a small and a big batch, of sizes $B_s < B_b$, each consist of independent uniform draws with "
+            r"replacement, with any joint law: independent, or nested (the small batch is $B_s$ of the big "
+            r"batch's draws, as a worker's gradient is of the all-reduced mean). Then for every $N$, "
             r"$\frac{B_b|G_{B_b}|^2 - B_s|G_{B_s}|^2}{B_b - B_s}$ is an unbiased estimate of $|G|^2$ and "
-            r"$\frac{|G_{B_s}|^2 - |G_{B_b}|^2}{1/B_s - 1/B_b}$ of $\mathrm{tr}\,\Sigma$; "
-            r"checked for $N \le 4$ and $B_b \in \{B_s + 1, B_s + 2\}$."
+            r"$\frac{|G_{B_s}|^2 - |G_{B_b}|^2}{1/B_s - 1/B_b}$ of $\mathrm{tr}\,\Sigma$ (divisor $N$)."
         ),
-        check=lambda: check_every_size(SIZES_TWO_BATCH, two_batch_bias(replace=True)),
+        check=lambda: _two_batch(True, _targets()),
         control="the same estimators with batches drawn without replacement",
-        control_check=lambda: check_every_size(SIZES_TWO_BATCH, two_batch_bias(replace=False)),
-        evidence="exhaustive",
-        scope="(N, B_s) in {(2, 1), (3, 1), (3, 2), (4, 1)}; every pair of batches; gradients symbolic in two dimensions",
+        control_check=lambda: _two_batch(False, _targets()),
+        evidence="proof",
+        scope="every N and every B_s < B_b, symbolic (each estimate is linear in |G_B|^2, so any joint law of "
+              "the two batches); nested pairs also enumerated for N <= 3",
+    )
+)
+
+register(
+    Claim(
+        id="noise-scale.without-replacement",
+        statement=(
+            r"If both batches are drawn without replacement ($B_s < B_b \le N$), the same estimators have "
+            r"expectations $|G|^2 - \frac{\mathrm{tr}\,\Sigma}{N-1}$ and $\frac{N}{N-1}\,\mathrm{tr}\,\Sigma$, "
+            r"for every $N \ge 2$ and any joint law of the two batches."
+        ),
+        check=lambda: _two_batch(False, ((FIRST / N_EXAMPLES) ** 2 - sigma_squared() / (N_EXAMPLES - 1),
+                                         N_EXAMPLES / (N_EXAMPLES - 1) * sigma_squared())),
+        control="the with-replacement expectations |G|^2 and tr Sigma, for batches without replacement",
+        control_check=lambda: _two_batch(False, _targets()),
+        evidence="proof",
+        scope="every N >= 2 and every B_s < B_b <= N, symbolic; nested pairs also enumerated for N <= 3",
     )
 )
 
@@ -65,8 +130,8 @@ def uncentred_second_moment(grads):
     return sum(squared_norm(g) for g in grads) / len(grads)
 
 
-def _optimal_step(trace_of) -> Verdict:
-    """Best expected improvement over step sizes (enumerated) against (|G|^2/2) / (1 + B_simple/B).
+def _enumerated_optimal_step(trace_of) -> Verdict:
+    """Best expected improvement over step sizes (every batch enumerated) against (|G|^2/2) / (1 + B_simple/B).
 
     The best improvement of ``C - s eps + c eps^2`` is ``s^2 / (4 c)``; with
     ``B_simple = trace / |G|^2`` the identity ``s^2/(4c) = |G|^4 B / (2 (B |G|^2 + trace))``
@@ -88,19 +153,72 @@ def _optimal_step(trace_of) -> Verdict:
                    evidence=over_cases(kinds))
 
 
+#: the two coordinates of the per-example gradients g_i = theta - x_i, each with its own statistics
+COORDINATES = (sp.IndexedBase("g", real=True), sp.IndexedBase("h", real=True))
+
+
+def symbolic_step_pieces(trace_of):
+    """(slope, curvature, |G|^2, trace) of the expected cost after one step, for symbolic N and B.
+
+    For losses |theta - x_i|^2 / 2 and g_i = theta - x_i, the cost after the step is
+    (1/N) sum_i |g_i - eps g_S|^2 / 2; per coordinate its expectation is
+    (1/N) sum_i g_i^2 / 2 - eps (1/N) sum_i g_i E g_S + eps^2 E g_S^2 / 2, with E g_S from the
+    one-position law and E g_S^2 from the two-position law (with replacement).
+    """
+    slope = curvature = size = 0
+    for base in COORDINATES:
+        mean = first_statistic(base) / N_EXAMPLES
+        one_position = over_examples(base[sp.Symbol("i", integer=True, positive=True)]) / N_EXAMPLES
+        slope += mean * one_position
+        curvature += batch_mean_square(True, BATCH, centred=False, base=base) / 2
+        size += mean**2
+    return slope, curvature, size, trace_of()
+
+
+def _optimal_step(trace_of, enumerated_trace_of) -> Verdict:
+    """For every N and B (symbolic), then by enumerating every batch at small sizes as a cross-check."""
+    slope, curvature, size, trace = symbolic_step_pieces(trace_of)
+    difference = slope**2 / (4 * curvature) - size / 2 / (1 + trace / size / BATCH)
+    n, b = N_EXAMPLES, BATCH
+    stats = [first_statistic(c) for c in COORDINATES] + [statistic(c[sp.Symbol("i", integer=True, positive=True)] ** 2,
+                                                                   (sp.Symbol("i", integer=True, positive=True), 1, n))
+                                                         for c in COORDINATES]
+    ranges = {n: lambda p: range(2, 5), b: lambda p: range(1, 5),
+              stats[0]: lambda p: range(1, 2), stats[1]: lambda p: range(0, 1),
+              stats[2]: lambda p: range(3, 4), stats[3]: lambda p: range(2, 3)}
+    verdict = decide_for_all_integers(difference, ranges, lambda e: sp.factor(sp.cancel(e)),
+                                      "cancel (rational functions of N, B and the statistics of both coordinates)")
+    if not verdict.holds:
+        return verdict
+    enumerated = _enumerated_optimal_step(enumerated_trace_of)
+    if not enumerated.holds:
+        raise ArithmeticError(f"enumeration contradicts the symbolic route: {enumerated.summary()}")
+    return Verdict(True, verdict.method + f"; every batch also enumerated for (N, B) in {SIZES_STEP}",
+                   residual=verdict.residual, evidence="proof")
+
+
+def _symbolic_trace():
+    return sum(sigma_squared(c) for c in COORDINATES)
+
+
+def _symbolic_uncentred():
+    return sum(batch_mean_square(True, 1, centred=False, base=c) for c in COORDINATES)
+
+
 register(
     Claim(
         id="noise-scale.optimal-step",
         statement=(
             r"For per-example losses $\frac{1}{2}|\theta - x_i|^2$ and one SGD step with a batch of $B$ drawn with "
             r"replacement, the largest expected decrease of the cost over step sizes is "
-            r"$\frac{|G|^2/2}{1 + B_{\mathrm{simple}}/B}$, $B_{\mathrm{simple}} = \mathrm{tr}\,\Sigma/|G|^2$; "
-            r"checked for $N \le 3$ examples in two dimensions."
+            r"$\frac{|G|^2/2}{1 + B_{\mathrm{simple}}/B}$, $B_{\mathrm{simple}} = \mathrm{tr}\,\Sigma/|G|^2$, "
+            r"for every $N$ and $B$, in two dimensions."
         ),
-        check=lambda: _optimal_step(gradient_variance),
+        check=lambda: _optimal_step(_symbolic_trace, gradient_variance),
         control="the uncentred second moment mean |g_i|^2 in place of tr(Sigma)",
-        control_check=lambda: _optimal_step(uncentred_second_moment),
-        evidence="exhaustive",
-        scope="(N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}; losses |theta - x_i|^2 / 2 in two dimensions",
+        control_check=lambda: _optimal_step(_symbolic_uncentred, uncentred_second_moment),
+        evidence="proof",
+        scope="every N and B, symbolic (sufficient statistics of both coordinates); losses |theta - x_i|^2 / 2 in "
+              "two dimensions; every batch also enumerated for (N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}",
     )
 )

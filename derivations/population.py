@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from fractions import Fraction
 
@@ -47,10 +48,80 @@ register(
     )
 )
 
-# --- kinks: the mean of per-example subgradients is a subgradient of the mean, for convex losses ----
+# --- kinks: the mean of per-example subgradients is a subgradient of the mean, for max(a theta, b theta) ----
+
+from gradavg.engine.sums import as_statistics  # noqa: E402
+from gradavg.topics.population import (nonnegative_by_coefficients, ray_excesses, relu_program,  # noqa: E402
+                                       reported_derivative)
 
 CONVENTIONS = ("zero", "one", "half")
+RELU_PRIME = {"zero": sp.Integer(0), "half": sp.Rational(1, 2), "one": sp.Integer(1)}
 KINK = Fraction(0)
+#: the symbols of one per-example loss max(a theta + k, (a + d) theta + k): a and k real, d >= 0; s > 0 is |t|
+SLOPE, OFFSET = sp.symbols("a k", real=True)
+SPREAD = sp.Symbol("d", nonnegative=True)
+RAY = sp.Symbol("s", positive=True)
+
+
+def max_programs():
+    """max(a theta + k, b theta + k) with b = a + d, d >= 0, as a framework may write it (either piece first).
+
+    ``a theta + k + ReLU(d theta)`` and ``b theta + k + ReLU(-d theta)``: both are the
+    same function; under ReLU'(0) in {0, 1/2, 1} they report a, b or (a + b)/2.
+    """
+    return [(SLOPE, OFFSET, [(1, SPREAD)]), (SLOPE + SPREAD, OFFSET, [(1, -SPREAD)])]
+
+
+def _witness(excess, sign, symbols):
+    """An exact point where a ray excess is negative (it was not certified nonnegative), or None."""
+    import itertools
+    grid = [sp.Integer(v) for v in (1, 0, -1, 2, -2)]
+    for values in itertools.product(grid, repeat=len(symbols)):
+        point = dict(zip(symbols, values))
+        if any(point[x] < 0 for x in symbols if x.is_nonnegative) or any(point[x] <= 0 for x in symbols if x.is_positive):
+            continue
+        value = excess.xreplace(point)
+        if value.is_number and value < 0:
+            return {sp.Symbol("t"): sign * point.get(RAY, 1), **point}, value
+    return None
+
+
+def _kink_lemma(programs, nonnegative) -> Verdict:
+    """Each program's reported derivative at 0 is a subgradient there (every convention), and means keep that.
+
+    Per loss, symbolically: on each ray t = +-s the excess L(t) - L(0) - r t, over s,
+    must be a polynomial in the nonnegative symbols with nonnegative coefficients.
+    Then, for a symbolic number N of losses, C(t) - C(0) - g t with g the mean of the
+    reported values equals the mean of the per-loss excesses (reduced in sufficient
+    statistics), and a mean of nonnegative numbers is nonnegative.
+    """
+    theta = THETA
+    for slope, offset, terms in programs:
+        loss = relu_program(theta, slope, offset, terms)
+        for convention in CONVENTIONS:
+            reported = reported_derivative(slope, terms, RELU_PRIME[convention])
+            for sign, excess in zip((1, -1), ray_excesses(loss, theta, reported, RAY)):
+                if nonnegative_by_coefficients(excess, nonnegative):
+                    continue
+                symbols = sorted(excess.free_symbols | {RAY}, key=str)
+                found = _witness(excess * RAY, sign, symbols)
+                if found is None:
+                    raise ArithmeticError(f"no certificate and no witness for {loss} (convention {convention!r})")
+                point, gap = found
+                return Verdict(False, f"exact: the subgradient inequality fails for {loss}, ReLU'(0) = "
+                                      f"{RELU_PRIME[convention]}, at t = {point[sp.Symbol('t')]}",
+                               witness=point, gap=(gap,), evidence="proof")
+    i, n = sp.symbols("i N", integer=True, positive=True)
+    at_t, at_0, r = sp.IndexedBase("L_t"), sp.IndexedBase("L_0"), sp.IndexedBase("r")
+    t = sp.Symbol("t", real=True)
+    mean = lambda e: sp.Sum(e, (i, 1, n)) / n  # noqa: E731
+    gap, _ = as_statistics(mean(at_t[i]) - mean(at_0[i]) - mean(r[i]) * t - mean(at_t[i] - at_0[i] - r[i] * t))
+    if sp.expand(gap) != 0:
+        raise ArithmeticError(f"the mean of the excesses is not the excess of the mean: {gap}")
+    return Verdict(True, "symbolic: on both rays each loss's excess over |t| is a polynomial with nonnegative "
+                         "coefficients in d >= 0 (a, k cancel), for ReLU'(0) in {0, 1/2, 1} and both ways of writing "
+                         "the max; the excess of the mean is the mean of the excesses for every N "
+                         "(sufficient statistics)", evidence="proof")
 
 
 def random_convex_losses(rng: random.Random, count: int) -> list[PiecewiseLinear]:
@@ -63,7 +134,7 @@ def random_convex_losses(rng: random.Random, count: int) -> list[PiecewiseLinear
     return losses
 
 
-def _mean_of_autodiff(losses) -> Verdict:
+def _mean_of_autodiff(losses) -> Verdict | None:
     """At the kink, for every convention, test that the mean of reported derivatives is a subgradient of C."""
     for convention in CONVENTIONS:
         g = sum(autodiff_derivative(loss, KINK, convention) for loss in losses) / len(losses)
@@ -73,36 +144,45 @@ def _mean_of_autodiff(losses) -> Verdict:
             return Verdict(False, f"exact subgradient inequality fails (convention {convention!r})",
                            witness={sp.Symbol("t"): sp.Rational(t.numerator, t.denominator),
                                     sp.Symbol("g"): sp.Rational(g.numerator, g.denominator)},
-                           gap=(sp.Rational(gap.numerator, gap.denominator),))
+                           gap=(sp.Rational(gap.numerator, gap.denominator),), evidence="proof")
     return None
 
 
-def _subgradients(instances) -> Verdict:
-    for losses in instances:
+def convex_instances():
+    """The worked examples and twelve distinct random instances (one generator, so no instance repeats)."""
+    rng = random.Random(4)
+    chosen = [[relu(), relu(-1)], [relu(), relu(1, 0, 1), relu(-2)]]
+    return chosen + [random_convex_losses(rng, k) for k in (2, 3, 4) for _ in range(4)]
+
+
+def _kinks() -> Verdict:
+    """The symbolic lemma, then the library's own conventions on the exact instances (they must agree with it)."""
+    verdict = _kink_lemma(max_programs(), [SPREAD])
+    if not verdict.holds:
+        return verdict
+    for losses in convex_instances():
         failed = _mean_of_autodiff(losses)
         if failed:
-            return failed
-    return Verdict(True, f"exact: subgradient inequality at every breakpoint and on both rays, {len(instances)} "
-                         f"instances x {len(CONVENTIONS)} conventions", evidence="sampled")
-
-
-def convex_instances():
-    rng = random.Random(4)
-    return [[relu(), relu(-1)], [relu(), relu(1, 0, 1), relu(-2)]] + [random_convex_losses(rng, k) for k in (2, 3, 4)] * 4
+            raise ArithmeticError(f"the library's autodiff conventions contradict the proof: {failed}")
+    return dataclasses.replace(verdict, method=verdict.method + f"; the library's autodiff conventions agree on "
+                                                                 f"{len(convex_instances())} distinct exact instances")
 
 
 register(
     Claim(
         id="population.kinks",
         statement=(
-            r"For convex piecewise-linear per-example losses with a kink at $\theta = 0$ (ReLU-type), the mean of "
-            r"the derivatives automatic differentiation reports there is a subgradient of "
-            r"$C = \frac{1}{N}\sum_i L_i$ at 0, whichever convention $\mathrm{ReLU}'(0) \in \{0, \frac12, 1\}$ it uses."
+            r"Let each per-example loss be $L_i(\theta) = \max(a_i\theta, b_i\theta) + k_i$ ($a_i = b_i$ allowed), "
+            r"written as $a_i\theta + k_i + \mathrm{ReLU}((b_i - a_i)\theta)$ or $b_i\theta + k_i + "
+            r"\mathrm{ReLU}((a_i - b_i)\theta)$, with the chain rule and $\mathrm{ReLU}'(0) \in \{0, \frac12, 1\}$ "
+            r"(each example its own). Then the mean $g$ of the reported derivatives at 0 is a subgradient of "
+            r"$C = \frac{1}{N}\sum_i L_i$ at 0, $C(t) \ge C(0) + g\,t$ for every real $t$, for every $N$."
         ),
-        check=lambda: _subgradients(convex_instances()),
-        control="a non-convex loss, L_1 = ReLU(theta), L_2 = -ReLU(-theta), so C(theta) = theta/2",
-        control_check=lambda: _subgradients([[relu(), relu(-1, 0, sign=-1)]]),
-        evidence="sampled",
-        scope="5 distinct instances (2 chosen, 3 random, 2 to 4 losses each), each decided exactly, for each of the 3 conventions",
+        check=_kinks,
+        control="a convex function written as another program: ReLU(theta) - ReLU(-theta) = theta",
+        control_check=lambda: _kink_lemma([(0, 0, [(1, 1), (-1, -1)])], []),
+        evidence="proof",
+        scope="every N, every a_i, b_i, k_i, each example's convention ReLU'(0) in {0, 1/2, 1} and either way "
+              "of writing its max; symbolic",
     )
 )

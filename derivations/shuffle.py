@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from gradavg.checks.batchcheck import check_every_size
-from gradavg.engine.claims import Claim, register
+from gradavg.engine.claims import Claim, Verdict, register
 from gradavg.checks.estimation import full_gradient
 from gradavg.engine.exact import decide
 from gradavg.topics.shuffle import batch_biases, epoch_mean, shuffled_batch_expectations, sorted_order
@@ -65,15 +65,85 @@ register(
         control="B does not divide N and the short last batch counts as much as the others",
         control_check=lambda: check_every_size(SIZES_NOT_DIVIDING, epoch_gap(weighted=False)),
         evidence="exhaustive",
-        scope="every ordering-independent sum for N <= 8 and every B dividing N; gradients symbolic",
+        scope="N <= 8 and every B dividing N; gradients symbolic, so every fixed ordering (a relabelling of them)",
+    )
+)
+
+# --- unbiased at frozen parameters versus unbiased given the iterate ---------------------------------
+
+from gradavg.topics.shuffle import conditional_gaps  # noqa: E402
+
+#: two examples, the start and the step size, all symbols; losses (theta - x_i)^2 / 2
+PAIR = sp.symbols("x_a x_b", real=True)
+THETA0, ETA = sp.symbols("theta_0 eta", real=True)
+
+
+def _half_square_gradient(theta, x):
+    """Gradient in theta of (theta - x)^2 / 2, by differentiating the loss."""
+    t = sp.Symbol("t", real=True)
+    return sp.diff((t - x) ** 2 / 2, t).subs(t, theta)
+
+
+def pair_cost_gradient(theta):
+    """The gradient of C(theta) = ((theta - x_a)^2 + (theta - x_b)^2) / 4, expanded in theta and differentiated.
+
+    The cost is written as a polynomial in theta with the dataset's moments as
+    coefficients, so no per-example gradient is formed.
+    """
+    t = sp.Symbol("t", real=True)
+    first, second = sum(PAIR) / 2, sum(x**2 for x in PAIR) / 2
+    return sp.diff((t**2 - 2 * t * first + second) / 2, t).subs(t, theta)
+
+
+def pair_joint_law(scheme: str) -> list:
+    """The joint law of the examples used by steps 1 and 2: ``reshuffle`` (an epoch of a random order) or ``fresh``."""
+    if scheme == "reshuffle":
+        return [((a, b), 1) for a in range(2) for b in range(2) if a != b]
+    return [((a, b), 1) for a in range(2) for b in range(2)]
+
+
+def pair_gaps(scheme: str) -> list:
+    """For each theta_1, E[grad L_second(theta_1) | theta_1] - grad C(theta_1) (generic x_a != x_b, eta != 0)."""
+    step = lambda a: THETA0 - ETA * _half_square_gradient(THETA0, PAIR[a])  # noqa: E731
+    gaps = conditional_gaps(pair_joint_law(scheme), step, lambda t, b: _half_square_gradient(t, PAIR[b]),
+                            pair_cost_gradient)
+    return [gaps[step(a)] for a in range(2)]
+
+
+def _within_epoch(expected_reshuffle) -> Verdict:
+    """Decide the reshuffled gaps == expected_reshuffle[a] and the fresh-draw gaps == 0, symbolically."""
+    differences = [g - e for g, e in zip(pair_gaps("reshuffle"), expected_reshuffle)] + pair_gaps("fresh")
+    return decide(lambda point: [d.xreplace(point) for d in differences], [*PAIR, THETA0, ETA],
+                  lambda: ([sp.expand(d) for d in differences], "every joint outcome enumerated; the gaps expand"))
+
+
+#: after a first step on x_a the reshuffled epoch's next example is x_b, and vice versa
+WITHIN_EPOCH_GAPS = [(PAIR[0] - PAIR[1]) / 2, (PAIR[1] - PAIR[0]) / 2]
+
+register(
+    Claim(
+        id="shuffle.within-epoch",
+        statement=(
+            r"Two examples, losses $L_i(\theta) = (\theta - x_i)^2/2$, batches of one. Let the first step use "
+            r"$x_a$ (either example, uniformly), $\theta_1 = \theta_0 - \eta\,\nabla L_a(\theta_0)$, and call the "
+            r"other example $x_b$. In a reshuffled epoch the second batch is $x_b$, and "
+            r"$\mathbb{E}[g_2 \mid \theta_1] - \nabla C(\theta_1) = (x_a - x_b)/2$: biased given $\theta_1$ "
+            r"whenever $x_a \ne x_b$. With a fresh uniform draw (with replacement) the gap is 0. For all values of "
+            r"the examples, $\theta_0$ and $\eta$ with $\theta_1$ determining $a$ ($x_a \ne x_b$, $\eta \ne 0$)."
+        ),
+        check=lambda: _within_epoch(WITHIN_EPOCH_GAPS),
+        control="the second batch of a reshuffled epoch is unbiased given theta_1 (gap 0)",
+        control_check=lambda: _within_epoch([0, 0]),
+        evidence="proof",
+        scope="N = 2, B = 1, losses (theta - x_i)^2 / 2, one step; both joint laws enumerated; x_a, x_b, theta_0, "
+              "eta symbolic",
     )
 )
 
 # --- first pass versus later passes: unbiased for the population only for unused examples -------
 
-#: a population of three equally likely values, the start and the step size, all symbols
+#: a population of three equally likely values
 POPULATION = sp.symbols("x_1:4", real=True)
-THETA0, ETA = sp.symbols("theta_0 eta", real=True)
 
 
 def _loss_gradient(theta, x):
@@ -93,26 +163,31 @@ def population_gradient(theta):
     return sp.diff(risk, t).subs(t, theta)
 
 
-def pass_gap(reuse: bool):
-    """After one SGD step on example a, the conditional bias of the next gradient given the parameters.
+def population_joint_law(scheme: str) -> list:
+    """The joint law of the first and second example: i.i.d. from the population, or without replacement.
 
-    For each value of example a (which fixes theta_1), the expected gradient of
-    the next example minus the population gradient at theta_1. The next example
-    is a fresh independent draw (first pass), or example a again (a later pass).
+    ``fresh``: two independent draws, all 9 pairs equally likely. ``without``: the
+    three values are a dataset walked through in a random order, so the second
+    differs from the first (6 pairs). ``reuse``: the second is the first again.
     """
-    differences = []
-    for a in POPULATION:
-        theta1 = THETA0 - ETA * _loss_gradient(THETA0, a)
-        if reuse:
-            expected = _loss_gradient(theta1, a)
-        else:
-            expected = sum(_loss_gradient(theta1, b) for b in POPULATION) / len(POPULATION)
-        differences.append(expected - population_gradient(theta1))
-    return differences
+    k = range(len(POPULATION))
+    if scheme == "fresh":
+        return [((a, b), 1) for a in k for b in k]
+    if scheme == "without":
+        return [((a, b), 1) for a in k for b in k if a != b]
+    return [((a, a), 1) for a in k]
 
 
-def _passes(reuse: bool):
-    differences = pass_gap(reuse)
+def pass_gap(scheme: str) -> list:
+    """For each theta_1, E[grad L(theta_1, second) | theta_1] - grad R(theta_1), the joint law enumerated."""
+    step = lambda a: THETA0 - ETA * _loss_gradient(THETA0, POPULATION[a])  # noqa: E731
+    gaps = conditional_gaps(population_joint_law(scheme), step, lambda t, b: _loss_gradient(t, POPULATION[b]),
+                            population_gradient)
+    return list(gaps.values())
+
+
+def _passes(scheme: str):
+    differences = pass_gap(scheme)
     symbols = [*POPULATION, THETA0, ETA]
     return decide(lambda point: [d.xreplace(point) for d in differences], symbols,
                   lambda: ([sp.expand(d) for d in differences], "the conditional bias expands to 0"))
@@ -123,13 +198,15 @@ register(
         id="shuffle.first-pass",
         statement=(
             r"Examples drawn i.i.d. from a population of three equally likely values, loss $(\theta - x)^4/4$: "
-            r"after an SGD step on example $a$, the gradient of a fresh example $b$ has conditional expectation "
-            r"$\nabla R(\theta_1)$ given $\theta_1$, where $R(\theta) = \mathbb{E}_x\, L(\theta, x)$."
+            r"after an SGD step on example $a$, the gradient of a fresh independent example $b$ has conditional "
+            r"expectation $\nabla R(\theta_1)$ given $\theta_1$, where $R(\theta) = \mathbb{E}_x\, L(\theta, x)$; "
+            r"for all values $x_1, x_2, x_3$, $\theta_0$ and $\eta$ with $\theta_1$ determining $a$."
         ),
-        check=lambda: _passes(reuse=False),
-        control="the next gradient reuses example a, as a second pass over the data does",
-        control_check=lambda: _passes(reuse=True),
+        check=lambda: _passes("fresh"),
+        control="b drawn without replacement from the three values, as the next example of an epoch over a dataset",
+        control_check=lambda: _passes("without"),
         evidence="proof",
-        scope="a population of three equally likely values, loss (theta - x)^4 / 4, one step; theta and step size symbolic",
+        scope="a population of three equally likely values, loss (theta - x)^4 / 4, one step; the joint law of "
+              "(a, b) enumerated and conditioned on theta_1; values, theta_0 and eta symbolic",
     )
 )

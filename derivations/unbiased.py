@@ -85,11 +85,19 @@ I = sp.Symbol("i", integer=True, positive=True)
 COUNTED_UP_TO = 7
 
 
-def _counts_match(n: int, b: int) -> bool:
-    """Batches containing example 1, and ordered samples' occurrences of it, counted by enumeration."""
-    subsets = sum(1 for s in itertools.combinations(range(n), b) if 0 in s)
-    occurrences = sum(s.count(0) for s in itertools.product(range(n), repeat=b))
-    return subsets == math.comb(n - 1, b - 1) and occurrences == b * n ** (b - 1)
+COUNTS_WITHOUT = [(n, b) for n in range(1, COUNTED_UP_TO + 1) for b in range(1, n + 1)]
+#: with replacement B may exceed N: every (N, B) with N, B <= 6
+COUNTS_WITH = [(n, b) for n in range(1, 7) for b in range(1, 7)]
+
+
+def subset_count_matches(n: int, b: int) -> bool:
+    """Subsets of size b containing example 1, counted by enumeration, against C(N-1, B-1)."""
+    return sum(1 for s in itertools.combinations(range(n), b) if 0 in s) == math.comb(n - 1, b - 1)
+
+
+def occurrence_count_matches(n: int, b: int) -> bool:
+    """Occurrences of example 1 across all N^B ordered samples, counted by enumeration, against B N^(B-1)."""
+    return sum(s.count(0) for s in itertools.product(range(n), repeat=b)) == b * n ** (b - 1)
 
 
 def example_weight(replace: bool) -> sp.Expr:
@@ -121,9 +129,11 @@ def _ranges(replace: bool, with_index: bool = False) -> dict:
 
 
 def _any_n(weights_and_ranges) -> Verdict:
-    small = [(n, b) for n in range(1, 5) for b in range(1, n + 1)]
-    if not all(_counts_match(n, b) for n, b in small):
-        raise ArithmeticError("a batch count disagrees with enumeration: the counting argument is wrong")
+    """Enumerate the counts the weights rest on, then decide each weight identity for symbolic N and B."""
+    for matches, sizes in ((subset_count_matches, COUNTS_WITHOUT), (occurrence_count_matches, COUNTS_WITH)):
+        wrong = [size for size in sizes if not matches(*size)]
+        if wrong:
+            raise ArithmeticError(f"a batch count disagrees with enumeration at (N, B) = {wrong[0]}")
     verdicts = []
     for weight, ranges in weights_and_ranges:
         verdict = decide_for_all_integers(weight - 1 / N, ranges, lambda e: sp.simplify(sp.combsimp(e)),
@@ -131,23 +141,27 @@ def _any_n(weights_and_ranges) -> Verdict:
         if not verdict.holds:
             return verdict
         verdicts.append(verdict)
-    # the weight identity is proved for every N and B, the counts it rests on only enumerated
-    return Verdict(True, verdicts[0].method + f"; counts confirmed by enumeration for N <= {small[-1][0]}",
-                   evidence="exhaustive")
+    # the weight identities are proved for every N and B; the counts they rest on are enumerated
+    return Verdict(True, verdicts[0].method + f"; subset counts enumerated for N <= {COUNTED_UP_TO}, occurrence "
+                                              "counts for N, B <= 6", evidence="exhaustive")
 
 
 register(
     Claim(
         id="unbiased.any-n",
         statement=(
-            r"For every $N \ge 1$ and $1 \le B \le N$ (subsets) or $B \ge 1$ (samples with replacement), each "
-            r"example's gradient enters the expected batch mean with weight $\frac{1}{N}$: "
+            r"If each example lies in $\binom{N-1}{B-1}$ of the $\binom{N}{B}$ subsets of size $B$, and occurs "
+            r"$B N^{B-1}$ times in all among the $N^B$ ordered samples with replacement (counts checked by "
+            rf"enumeration for $N \le {COUNTED_UP_TO}$, and for $N, B \le 6$ with replacement), then for every "
+            r"$N \ge 1$ and $1 \le B \le N$ (subsets) or $B \ge 1$ (with replacement) each example's gradient enters "
+            r"the expected batch mean with weight "
             r"$\binom{N-1}{B-1}\big/\bigl(B\binom{N}{B}\bigr) = \frac{B N^{B-1}}{B N^{B}} = \frac{1}{N}$."
         ),
         check=lambda: _any_n([(example_weight(False), _ranges(False)), (example_weight(True), _ranges(True))]),
         control="subsets drawn with probability proportional to the sum of their indices",
         control_check=lambda: _any_n([(size_biased_weight(), _ranges(False, with_index=True))]),
         evidence="exhaustive",
-        scope="the binomial identity for every N and B; the counts it rests on enumerated for N <= 4 only",
+        scope=f"the weight identities for every N and B (symbolic); the counts they rest on enumerated for "
+              f"N <= {COUNTED_UP_TO} (subsets, every B <= N) and N, B <= 6 (ordered samples, B > N included)",
     )
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from fractions import Fraction
 
@@ -73,49 +72,43 @@ register(
     )
 )
 
-# --- symbolic N and B, from the probabilities that one or two examples are in the batch -------
+# --- symbolic N and B: the variance from the law of one position and of two positions of the batch -------
 
-N = sp.Symbol("N", integer=True, positive=True)
-B = sp.Symbol("B", integer=True, positive=True)
-SIGMA2 = sp.Symbol("sigma2", positive=True)
+from gradavg.checks.estimation import (BATCH as B, FIRST, N_EXAMPLES as N, SECOND, batch_mean_square,  # noqa: E402
+                                       batch_sample_variance, position_laws_match, sigma_squared)
+
 COUNTED_UP_TO = 7
+LAWS_UP_TO = 6
 
 
-def _pair_counts_match(n: int, b: int) -> bool:
-    """Subsets containing examples 1 and 2, counted by enumeration, against C(N-2, B-2)."""
-    both = sum(1 for s in itertools.combinations(range(n), b) if 0 in s and 1 in s)
-    return both == (math.comb(n - 2, b - 2) if b >= 2 else 0)
+def position_variance(replace: bool) -> sp.Expr:
+    """E|g_S - G|^2 from the one- and two-position laws: B diagonal and B(B - 1) cross terms, all computed."""
+    return batch_mean_square(replace)
 
 
-def counted_variance(replace: bool) -> sp.Expr:
-    """E|g_S - G|^2 from counting, with d_i = g_i - G (so sum d_i = 0 and sum |d_i|^2 = N sigma^2).
+def _laws() -> list:
+    return [(n, b, r) for r in (True, False) for n in range(2, LAWS_UP_TO + 1)
+            for b in range(2, (LAWS_UP_TO if r else n) + 1) if (n ** b if r else math.perm(n, b)) <= 50_000]
 
-    |sum_{i in S} d_i|^2 = sum_{i in S} |d_i|^2 + sum_{i != j in S} d_i . d_j, and
-    sum_{i != j} d_i . d_j = |sum d_i|^2 - sum |d_i|^2 = -N sigma^2. Without
-    replacement, P(i in S) = C(N-1, B-1)/C(N, B) and P(i, j in S) = C(N-2, B-2)/C(N, B);
-    with replacement, positions are independent: B N^(B-1) occurrences of i among
-    N^B samples, and cross terms between distinct positions average to |sum d_i|^2 = 0.
-    """
-    if replace:
-        return (B * N ** (B - 1) / N**B) * N * SIGMA2 / B**2
-    single = sp.binomial(N - 1, B - 1) / sp.binomial(N, B)
-    pair = sp.binomial(N - 2, B - 2) / sp.binomial(N, B)
-    return (single * N * SIGMA2 - pair * N * SIGMA2) / B**2
+
+def _integer_ranges(replace: bool, smallest_b: int = 1) -> dict:
+    """N up to COUNTED_UP_TO, B up to N (or any B with replacement), statistics of g = (1, -1, 0, ...)."""
+    return {N: lambda p: range(2, COUNTED_UP_TO + 1),
+            B: (lambda p: range(smallest_b, COUNTED_UP_TO + 1)) if replace else (lambda p: range(smallest_b, int(p[N]) + 1)),
+            FIRST: lambda p: range(0, 1), SECOND: lambda p: range(2, 3)}
 
 
 def _any_n(pairs) -> Verdict:
-    if not all(_pair_counts_match(n, b) for n in range(2, 6) for b in range(1, n + 1)):
-        raise ArithmeticError("a pair count disagrees with enumeration: the counting argument is wrong")
+    laws = _laws()
+    wrong = [law for law in laws if not position_laws_match(*law)]
+    if wrong:
+        raise ArithmeticError(f"the law of two positions is not the one used, at (N, B, replace) = {wrong[0]}")
     for expression, replace in pairs:
-        ranges = {N: lambda p: range(2, COUNTED_UP_TO + 1),
-                  B: (lambda p: range(1, COUNTED_UP_TO + 1)) if replace else (lambda p: range(1, int(p[N]) + 1)),
-                  SIGMA2: lambda p: range(1, 2)}
-        verdict = decide_for_all_integers(expression, ranges, lambda e: sp.factor(sp.combsimp(e)),
-                                          "combsimp (binomial and power identities)")
+        verdict = decide_for_all_integers(expression, _integer_ranges(replace), lambda e: sp.factor(sp.cancel(e)),
+                                          "cancel (rational functions of N, B and the statistics)")
         if not verdict.holds:
             return verdict
-    # the identities are proved for every N and B, the counts they rest on only enumerated
-    return Verdict(True, verdict.method + "; pair counts confirmed by enumeration for N <= 5",
+    return Verdict(True, verdict.method + f"; the one- and two-position laws enumerated for {len(laws)} (N, B, scheme)",
                    residual=verdict.residual, evidence="exhaustive")
 
 
@@ -123,15 +116,59 @@ register(
     Claim(
         id="variance.any-n",
         statement=(
-            r"For every $N \ge 2$: with replacement and any $B \ge 1$, "
+            r"Let one position of the batch be a uniform index and two positions be independent uniform indices "
+            r"(with replacement) or a uniform pair of distinct indices (without; both laws enumerated for "
+            rf"$N \le {LAWS_UP_TO}$). Then for every $N \ge 2$: with replacement and any $B \ge 1$, "
             r"$\mathbb{E}\,\lvert \hat g_S - G\rvert^2 = \sigma^2/B$; without replacement and $1 \le B \le N$, "
             r"$\mathbb{E}\,\lvert \hat g_S - G\rvert^2 = \frac{\sigma^2}{B}\frac{N-B}{N-1}$."
         ),
-        check=lambda: _any_n([(counted_variance(True) - SIGMA2 / B, True),
-                              (counted_variance(False) - SIGMA2 / B * (N - B) / (N - 1), False)]),
+        check=lambda: _any_n([(position_variance(True) - sigma_squared() / B, True),
+                              (position_variance(False) - sigma_squared() / B * (N - B) / (N - 1), False)]),
         control="the i.i.d. formula sigma^2/B for the subset sampler",
-        control_check=lambda: _any_n([(counted_variance(False) - SIGMA2 / B, False)]),
+        control_check=lambda: _any_n([(position_variance(False) - sigma_squared() / B, False)]),
         evidence="exhaustive",
-        scope="the binomial identities for every N and B; the pair counts enumerated for N <= 5 only; the cross terms with replacement entered by hand",
+        scope=f"every N >= 2 and B, symbolic, cross terms included (sums reduced in sufficient statistics, one "
+              f"gradient component at a time); the one- and two-position laws enumerated for N <= {LAWS_UP_TO}",
+    )
+)
+
+
+# --- one batch estimates its own noise: the sample variance with divisor B - 1 (Cochran) ----------------
+
+
+def _one_batch(cases) -> Verdict:
+    """Decide E s^2 == target for symbolic N and B >= 2, after enumerating the position laws."""
+    wrong = [law for law in _laws() if not position_laws_match(*law)]
+    if wrong:
+        raise ArithmeticError(f"the law of two positions is not the one used, at (N, B, replace) = {wrong[0]}")
+    for expression, replace in cases:
+        verdict = decide_for_all_integers(expression, _integer_ranges(replace, smallest_b=2),
+                                          lambda e: sp.factor(sp.cancel(e)),
+                                          "cancel (rational functions of N, B and the statistics)")
+        if not verdict.holds:
+            return verdict
+    return Verdict(True, verdict.method + f"; the one- and two-position laws enumerated for {len(_laws())} "
+                                          "(N, B, scheme)", residual=verdict.residual, evidence="exhaustive")
+
+
+register(
+    Claim(
+        id="variance.one-batch",
+        statement=(
+            r"With the position laws of the previous statement, let $s^2 = \frac{1}{B-1}\sum_{k=1}^{B} "
+            r"\lvert g_{j_k} - \hat g_S\rvert^2$ be the sample variance of one batch. For every $N \ge 2$ and "
+            r"$B \ge 2$: with replacement $\mathbb{E}\, s^2 = \sigma^2$; without replacement ($B \le N$) "
+            r"$\mathbb{E}\, s^2 = \frac{N}{N-1}\sigma^2$, so $\bigl(1 - \frac{B}{N}\bigr)\frac{s^2}{B}$ is an "
+            r"unbiased estimate of $\mathbb{E}\,\lvert \hat g_S - G\rvert^2$."
+        ),
+        check=lambda: _one_batch([
+            (batch_sample_variance(True) - sigma_squared(), True),
+            (batch_sample_variance(False) - N / (N - 1) * sigma_squared(), False),
+            ((1 - B / N) * batch_sample_variance(False) / B - batch_mean_square(False), False)]),
+        control="divisor B in place of B - 1, with replacement",
+        control_check=lambda: _one_batch([(batch_sample_variance(True, divisor=B) - sigma_squared(), True)]),
+        evidence="exhaustive",
+        scope=f"every N >= 2 and B >= 2, symbolic (sufficient statistics, one gradient component at a time); "
+              f"the one- and two-position laws enumerated for N <= {LAWS_UP_TO}",
     )
 )

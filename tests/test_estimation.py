@@ -161,3 +161,52 @@ def test_numpy_integer_batch_size_is_accepted():
     assert minibatch_moments([[1], [3]], np.int64(2)).batches == 1
     with pytest.raises(ValueError):
         minibatch_moments([[1], [3]], True)
+
+
+# --- the symbolic position moments against brute-force enumeration, on data the pages do not use ----------
+
+from gradavg.checks.estimation import (BATCH, FIRST, N_EXAMPLES, SECOND, batch_mean_square,  # noqa: E402
+                                       batch_sample_variance, nested_two_batch_expectations, position_laws_match,
+                                       sigma_squared)
+
+
+def _at(expression, values, b):
+    return expression.xreplace({N_EXAMPLES: len(values), BATCH: b, FIRST: sum(values),
+                                SECOND: sum(v * v for v in values)})
+
+
+@pytest.mark.parametrize("replace", [True, False])
+@pytest.mark.parametrize("b", [1, 2, 3])
+def test_symbolic_batch_variance_matches_enumeration(replace, b):
+    values = [Fraction(-3), Fraction(1, 2), Fraction(4), Fraction(7, 3)]
+    enumerated = minibatch_moments([[v] for v in values], b, replace=replace).variance
+    assert _at(batch_mean_square(replace), values, b) == enumerated
+    assert _at(sigma_squared(), values, b) == gradient_variance([[v] for v in values])
+
+
+@pytest.mark.parametrize("replace", [True, False])
+def test_symbolic_sample_variance_matches_enumeration(replace):
+    values, b = [Fraction(2), Fraction(-1), Fraction(5), Fraction(0)], 3
+    total = count = 0
+    for batch, weight in uniform_batches(len(values), b, replace):
+        drawn = [values[i] for i in batch]
+        mean = sum(drawn) / b
+        total += weight * sum((v - mean) ** 2 for v in drawn) / (b - 1)
+        count += weight
+    assert _at(batch_sample_variance(replace), values, b) == total / count
+
+
+def test_nested_and_independent_pairs_have_the_same_expectations_with_replacement():
+    grads = [[1, 2], [-2, 0], [3, -1]]
+    assert nested_two_batch_expectations(grads, 1, 3) == two_batch_expectations(grads, 1, 3)
+    # without replacement the two couplings still agree (linearity), and are biased by the exact factors
+    nested = nested_two_batch_expectations(grads, 1, 2, replace=False)
+    assert nested == two_batch_expectations(grads, 1, 2, replace=False)
+    trace = gradient_variance(grads)
+    assert nested[1] == trace * Fraction(3, 2)
+    with pytest.raises(ValueError):
+        nested_two_batch_expectations(grads, 2, 4, replace=False)
+
+
+def test_position_laws():
+    assert position_laws_match(3, 2, True) and position_laws_match(5, 3, False)

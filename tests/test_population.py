@@ -67,3 +67,24 @@ def test_violation_found_on_an_outer_ray():
     t, gap = subgradient_violation([relu()], 0, 2)
     assert gap < 0
     assert squared_norm([gap]) > 0
+
+
+def test_ray_excesses_and_certificates():
+    from gradavg.topics.population import nonnegative_by_coefficients, ray_excesses, relu_program, reported_derivative
+    t, s = sp.Symbol("theta", real=True), sp.Symbol("s", positive=True)
+    d = sp.Symbol("d", nonnegative=True)
+    hinge = relu_program(t, -1, 2, [(1, d)])  # max(2 - theta, 2 + (d - 1) theta)
+    for rho in (0, sp.Rational(1, 2), 1):
+        excesses = ray_excesses(hinge, t, reported_derivative(-1, [(1, d)], rho), s)
+        assert all(nonnegative_by_coefficients(e, [d]) for e in excesses)
+    concave = relu_program(t, 0, 0, [(-1, 1)])  # -ReLU(theta)
+    assert not all(nonnegative_by_coefficients(e, []) for e in ray_excesses(concave, t, 0, s))
+    assert reported_derivative(2, [(3, -1)], 1) == -1
+
+
+def test_kink_instances_are_distinct_and_the_lemma_rejects_a_concave_loss():
+    import gradavg.derivations.population as claims
+    instances = claims.convex_instances()
+    assert len({tuple(map(repr, x)) for x in instances}) == len(instances) == 14
+    verdict = claims._kink_lemma([(claims.SLOPE, claims.OFFSET, [(-1, claims.SPREAD)])], [claims.SPREAD])
+    assert not verdict.holds and verdict.gap[0] < 0

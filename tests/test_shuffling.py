@@ -66,3 +66,21 @@ def test_sgd_paths_figure_on_unseen_data():
     assert paths["sorted"].shape == paths["shuffled"].shape == (9, 2)
     assert np.allclose(paths["minimum"], np.polyfit(x, y, 1))
     matplotlib.pyplot.close("all")
+
+
+def test_conditional_gaps_of_fresh_and_without_replacement_draws():
+    from gradavg.topics.shuffle import conditional_gaps
+    xs = [Fraction(0), Fraction(3), Fraction(9)]
+    step = lambda a: Fraction(1, 2) * xs[a]  # noqa: E731
+    grad = lambda t, b: t - xs[b]  # noqa: E731
+    target = lambda t: t - 4  # noqa: E731
+    fresh = conditional_gaps([((a, b), 1) for a in range(3) for b in range(3)], step, grad, target)
+    assert set(fresh.values()) == {0}
+    without = conditional_gaps([((a, b), 1) for a in range(3) for b in range(3) if a != b], step, grad, target)
+    assert without == {step(a): (xs[a] - 4) / 2 for a in range(3)}  # (x_a - mean)/(N - 1)
+
+
+def test_second_pass_reuse_is_biased_for_the_population():
+    import gradavg.derivations.shuffle as claims
+    assert not claims._passes("reuse").holds
+    assert claims._passes("fresh").holds

@@ -19,6 +19,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import sympy as sp
 
+from ..engine.sums import as_statistics, statistic
+
 
 @dataclass(frozen=True)
 class Moments:
@@ -268,6 +270,36 @@ def two_batch_estimates(small_mean, big_mean, small: int, big: int) -> tuple:
     return squared_gradient, trace
 
 
+def nested_two_batch_expectations(grads, small: int, big: int, replace: bool = True) -> tuple:
+    """Expected two-batch estimates when the small batch is the first ``small`` draws of the big one.
+
+    As per-worker gradients and their all-reduced mean are: every ordered big
+    batch (with replacement, or without: an ordered sample of distinct indices) is
+    equally likely, and the small batch is made of its first ``small`` positions.
+
+    Example:
+        >>> nested_two_batch_expectations([[1], [3]], 1, 2)
+        (Fraction(4, 1), Fraction(1, 1))
+    """
+    vectors = as_vectors(grads)
+    n = len(vectors)
+    if not 0 < small < big or (not replace and big > n):
+        raise ValueError(f"need 0 < small < big (<= N = {n} without replacement), got {small}, {big}")
+    samples = itertools.product(range(n), repeat=big) if replace else itertools.permutations(range(n), big)
+    sums, count = [0, 0], 0
+    for sample in samples:
+        means = []
+        for size in (small, big):
+            total = vectors[sample[0]]
+            for index in sample[1:size]:
+                total = _add(total, vectors[index])
+            means.append(_scale(total, Fraction(1, size)))
+        estimates = two_batch_estimates(means[0], means[1], small, big)
+        sums = [a + e for a, e in zip(sums, estimates)]
+        count += 1
+    return tuple(Fraction(1, count) * s for s in sums)
+
+
 def two_batch_expectations(grads, small: int, big: int, replace: bool = True) -> tuple:
     """Expected two-batch estimates of ``(|G|^2, tr(Sigma))``, by enumerating every pair of batches.
 
@@ -300,3 +332,115 @@ def two_batch_expectations(grads, small: int, big: int, replace: bool = True) ->
             for k in range(2):
                 sums[k] += small_weight * big_weight * estimates[k]
     return tuple(Fraction(1, total_weight) * s for s in sums)
+
+
+# --- symbolic N and B: moments of a batch from the laws of one and of two of its positions -------------
+
+#: the dataset size, the batch size, and the summation indices of the symbolic moments
+N_EXAMPLES, BATCH = sp.Symbol("N", integer=True, positive=True), sp.Symbol("B", integer=True, positive=True)
+_INDEX, _OTHER = sp.symbols("i j", integer=True, positive=True)
+#: one component of the per-example gradients, g_1, ..., g_N (a squared norm is the sum over components)
+GRADIENT = sp.IndexedBase("g", real=True)
+#: the sufficient statistics sum_i g_i and sum_i g_i^2
+FIRST = statistic(GRADIENT[_INDEX], (_INDEX, 1, N_EXAMPLES))
+SECOND = statistic(GRADIENT[_INDEX] ** 2, (_INDEX, 1, N_EXAMPLES))
+
+
+def over_examples(summand: sp.Expr, index: sp.Symbol = _INDEX) -> sp.Expr:
+    """``sum_{index=1}^N summand`` for symbolic ``N``, rewritten in the statistics ``FIRST``, ``SECOND``.
+
+    Example:
+        >>> over_examples(GRADIENT[_INDEX] - FIRST / N_EXAMPLES)
+        0
+    """
+    rewritten, _ = as_statistics(sp.Sum(summand.xreplace({index: _INDEX}), (_INDEX, 1, N_EXAMPLES)))
+    return sp.expand(rewritten)
+
+
+def first_statistic(base: sp.IndexedBase = GRADIENT) -> sp.Symbol:
+    """The statistic ``sum_i base_i`` (``FIRST`` for the default component ``g``).
+
+    Example:
+        >>> first_statistic() == FIRST, first_statistic(sp.IndexedBase("h"))
+        (True, S[h[i]; i=1..N])
+    """
+    return statistic(base[_INDEX], (_INDEX, 1, N_EXAMPLES))
+
+
+def sigma_squared(base: sp.IndexedBase = GRADIENT) -> sp.Expr:
+    """sigma^2 = (1/N) sum_i (g_i - G)^2, G = (1/N) sum_i g_i (divisor N), in the statistics.
+
+    Example:
+        >>> sigma_squared().xreplace({FIRST: 0, SECOND: 2, N_EXAMPLES: 2})
+        1
+    """
+    return over_examples((base[_INDEX] - first_statistic(base) / N_EXAMPLES) ** 2) / N_EXAMPLES
+
+
+def position_moments(replace: bool, centred: bool = True, base: sp.IndexedBase = GRADIENT) -> tuple[sp.Expr, sp.Expr]:
+    """``(E x_j^2, E x_j x_l)`` for one position and for two distinct positions of a batch, symbolic ``N``.
+
+    ``x = g - G`` (centred) or ``x = g``. One position is a uniform index; two
+    positions are independent uniform indices with replacement (all N^2 pairs) and
+    a uniform pair of distinct indices without (all pairs minus the diagonal, over
+    N(N - 1)). Every sum is reduced in the statistics: the cross terms are computed.
+
+    Example:
+        >>> position_moments(True)[1], sp.factor(position_moments(False)[1] / sigma_squared())
+        (0, -1/(N - 1))
+    """
+    mean = first_statistic(base) / N_EXAMPLES
+    x = (lambda k: base[k] - mean) if centred else (lambda k: base[k])  # noqa: E731
+    square = over_examples(x(_INDEX) ** 2) / N_EXAMPLES
+    all_pairs = over_examples(x(_OTHER) * over_examples(x(_INDEX)), _OTHER)
+    if replace:
+        return square, all_pairs / N_EXAMPLES**2
+    return square, (all_pairs - over_examples(x(_INDEX) ** 2)) / (N_EXAMPLES * (N_EXAMPLES - 1))
+
+
+def batch_mean_square(replace: bool, batch: sp.Expr = BATCH, centred: bool = True,
+                      base: sp.IndexedBase = GRADIENT) -> sp.Expr:
+    """``E x_S^2`` for the batch mean ``x_S``: ``(B E x_j^2 + B(B - 1) E x_j x_l) / B^2``, symbolic ``N``, ``B``.
+
+    The square of a sum of B positions has B diagonal terms and B(B - 1) cross terms.
+
+    Example:
+        >>> sp.factor(batch_mean_square(True) / sigma_squared())
+        1/B
+    """
+    square, cross = position_moments(replace, centred, base)
+    return (batch * square + batch * (batch - 1) * cross) / batch**2
+
+
+def batch_sample_variance(replace: bool, divisor: sp.Expr | None = None) -> sp.Expr:
+    """``E s^2`` for ``s^2 = sum_k (g_{j_k} - gbar)^2 / divisor`` over a batch of B (default divisor B - 1).
+
+    ``sum_k (g_{j_k} - gbar)^2 = sum_k g_{j_k}^2 - B gbar^2``, so its expectation is
+    ``B E g_j^2 - B E gbar^2``, from the uncentred position moments.
+
+    Example:
+        >>> sp.factor(batch_sample_variance(True) / sigma_squared())
+        1
+    """
+    divisor = BATCH - 1 if divisor is None else divisor
+    square, _ = position_moments(replace, centred=False)
+    return (BATCH * square - BATCH * batch_mean_square(replace, centred=False)) / divisor
+
+
+def position_laws_match(n: int, b: int, replace: bool) -> bool:
+    """Enumerate every ordered batch: is each position uniform, each pair of positions as :func:`position_moments` says?
+
+    Example:
+        >>> position_laws_match(4, 3, False), position_laws_match(3, 3, True)
+        (True, True)
+    """
+    samples = list(itertools.product(range(n), repeat=b) if replace else itertools.permutations(range(n), b))
+    support = {(i, j) for i in range(n) for j in range(n) if replace or i != j}
+    for k in range(b):
+        if len({sum(1 for s in samples if s[k] == i) for i in range(n)}) != 1:
+            return False
+        for m in range(k + 1, b):
+            pairs = Counter((s[k], s[m]) for s in samples)
+            if set(pairs) != support or len(set(pairs.values())) != 1:
+                return False
+    return True

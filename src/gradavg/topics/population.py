@@ -158,3 +158,69 @@ def subgradient_violation(losses: Sequence[PiecewiseLinear], theta, g) -> tuple 
             t = outer + (outer - inner) * (excess(outer) / drop + 1)
             return t, excess(t)
     return None
+
+
+# --- kinks, symbolically: a loss written as a program of ReLUs, and the derivative a framework reports ----
+
+
+def relu_program(theta: sp.Symbol, slope, intercept, terms) -> sp.Expr:
+    """``slope * theta + intercept + sum_j c_j * ReLU(s_j * theta)`` for ``terms = [(c_j, s_j), ...]``.
+
+    The loss as a framework evaluates it: every kink sits at ``theta = 0``.
+    ``max(a theta, b theta)`` is the program ``a theta + ReLU((b - a) theta)``.
+
+    Example:
+        >>> t = sp.Symbol("theta", real=True)
+        >>> relu_program(t, 0, 0, [(1, 1), (-1, -1)])  # ReLU(theta) - ReLU(-theta), the function theta
+        -Max(0, -theta) + Max(0, theta)
+    """
+    return slope * theta + intercept + sum((c * sp.Max(0, s * theta) for c, s in terms), sp.S.Zero)
+
+
+def reported_derivative(slope, terms, relu_prime) -> sp.Expr:
+    """The derivative at 0 that the chain rule reports for :func:`relu_program`, with ``ReLU'(0) = relu_prime``.
+
+    Each term ``c ReLU(s theta)`` contributes ``c * ReLU'(0) * s``: the
+    framework never looks at the function, only at the program.
+
+    Example:
+        >>> reported_derivative(0, [(1, 1), (-1, -1)], 0), reported_derivative(0, [(1, 1), (-1, -1)], 1)
+        (0, 2)
+    """
+    return sp.sympify(slope) + sum((c * relu_prime * s for c, s in terms), sp.S.Zero)
+
+
+def ray_excesses(loss: sp.Expr, theta: sp.Symbol, g, s: sp.Symbol) -> list[sp.Expr]:
+    """``(L(t) - L(0) - g t) / s`` on the two rays ``t = s`` and ``t = -s`` (``s > 0``), expanded.
+
+    ``g`` is a subgradient of ``L`` at 0 exactly when both are ``>= 0`` for every
+    ``s > 0``. SymPy resolves each ``Max`` on a ray from the symbols'
+    assumptions (an unresolved ``Max`` is left in the result).
+
+    Example:
+        >>> t, s = sp.Symbol("theta", real=True), sp.Symbol("s", positive=True)
+        >>> ray_excesses(sp.Max(0, t), t, sp.Rational(1, 3), s)
+        [2/3, 1/3]
+    """
+    at_zero = loss.subs(theta, 0)
+    return [sp.expand((loss.subs(theta, sign * s) - at_zero - g * sign * s) / s) for sign in (1, -1)]
+
+
+def nonnegative_by_coefficients(expression: sp.Expr, nonnegative: Sequence[sp.Symbol]) -> bool:
+    """True when ``expression`` is a polynomial in ``nonnegative`` alone with every coefficient ``>= 0``.
+
+    That is a certificate that it is ``>= 0`` wherever those symbols are; False
+    means only that this certificate is missing (the caller then looks for a witness).
+
+    Example:
+        >>> d, lo = sp.Symbol("d", nonnegative=True), sp.Symbol("lo", real=True)
+        >>> nonnegative_by_coefficients(d / 2 + d**2, [d]), nonnegative_by_coefficients(lo * d, [d])
+        (True, False)
+    """
+    expression = sp.expand(expression)
+    if expression.has(sp.Max, sp.Min) or not expression.free_symbols <= set(nonnegative):
+        return False
+    if not nonnegative:
+        return bool(expression >= 0)
+    poly = sp.Poly(expression, *nonnegative)
+    return all(c >= 0 for c in poly.coeffs()) if poly.domain.is_Numerical or poly.domain == sp.QQ else False

@@ -166,3 +166,30 @@ def sgd_paths_figure(x: np.ndarray, y: np.ndarray, start, learning_rate: float, 
              title=f"SGD, batch size {batch_size}, {epochs} epochs, same start and step size")
     axes.legend(fontsize=8, loc="best")
     return figure, paths
+
+
+def conditional_gaps(joint, step, gradient, target) -> dict:
+    """Given the parameters after one step, the expected next gradient minus ``target`` there.
+
+    ``joint`` lists ``((first, second), weight)``: the joint law of the example
+    the first step uses and the one the next gradient uses (weights need not sum
+    to one). The first step gives ``theta_1 = step(first)``. Outcomes are grouped
+    by the value of ``theta_1`` (conditioning on it) and, in each group, the
+    weighted mean of ``gradient(theta_1, second)`` is compared with
+    ``target(theta_1)``. Returns ``{theta_1: gap}``.
+
+    Example:
+        Two examples 0 and 4, loss (theta - x)^2 / 2, a step of size 1/2 from 0,
+        then the other example (an epoch without replacement):
+
+        >>> step = lambda x: Fraction(x, 2)
+        >>> gap = conditional_gaps([((0, 4), 1), ((4, 0), 1)], step, lambda t, x: t - x, lambda t: t - 2)
+        >>> gap == {0: -2, 2: 2}
+        True
+    """
+    groups: dict = {}
+    for (first, second), weight in joint:
+        theta = step(first)
+        total, mass = groups.get(theta, (0, 0))
+        groups[theta] = (total + weight * gradient(theta, second), mass + weight)
+    return {theta: total / mass - target(theta) for theta, (total, mass) in groups.items()}
