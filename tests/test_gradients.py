@@ -1,3 +1,4 @@
+import pytest
 import sympy as sp
 
 from gradavg.engine.gradients import (
@@ -41,3 +42,12 @@ def test_gradient_identity_on_a_mean_and_on_a_product():
     product = gradient_identity(sp.Mul(*losses), losses, model.params)
     assert not product.holds and product.witness
     assert gradient_identity(sp.Add(*losses) / 2, losses, model.params).holds is False  # wrong normaliser
+
+
+def test_a_kink_has_no_derivative_from_the_definition_and_a_smooth_point_does():
+    # both one-sided limits are taken: at the kink of |w| they differ (-1, 1), so there is no derivative
+    w = sp.Symbol("w", real=True)
+    with pytest.raises(ArithmeticError, match="one-sided limits"):
+        derivative_by_definition(sp.Abs(w), w, {w: sp.Integer(0)})
+    assert derivative_by_definition(sp.Abs(w), w, {w: sp.Rational(1, 2)}) == 1
+    assert derivative_by_definition(sp.Abs(w), w, {w: sp.Rational(-1, 2)}) == -1

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: the sphinx-proof directives that make numbered statements: each rests on a proof or an exhaustive check
+#: The sphinx-proof directives that make numbered statements; each rests on a proof or an exhaustive check.
 NUMBERED = ("theorem", "proposition", "lemma", "corollary")
-#: the directive for a labelled observation: a statement backed by evidence (sampled, or float within a bound)
+#: The directive for a labelled observation, a statement backed by weaker evidence (sampled, or a float bound).
 OBSERVATION = "observation"
-#: the kinds of evidence a numbered statement may rest on
+#: The kinds of evidence a numbered statement may rest on.
 NUMBERED_EVIDENCE = ("proof", "exhaustive")
 _OPENING = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(" + "|".join((*NUMBERED, OBSERVATION)) + r")\}")
 _LABEL = re.compile(r"^\s*:label:\s*(\S+)\s*$")

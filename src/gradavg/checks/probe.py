@@ -29,8 +29,8 @@ from typing import Callable
 
 from ..engine.claims import Verdict
 
-#: the unit roundoff u of each floating-point format, by dtype name: a correctly rounded
-#: operation returns the exact result times (1 + delta) with |delta| <= u
+#: The unit roundoff u of each floating-point format, by dtype name. A correctly rounded
+#: operation returns the exact result times (1 + delta), with delta at most u in size.
 UNIT_ROUNDOFF = {
     "float64": Fraction(1, 2**53),
     "float32": Fraction(1, 2**24),
@@ -122,7 +122,7 @@ def _value(function: Callable, name: str, indices: list[int]) -> tuple[float, ob
     return number, value
 
 
-#: the conventions the probe tests: what "adds up" means for each
+#: The conventions the probe tests, each a meaning of "adds up".
 REDUCTIONS = ("auto", "mean", "sum")
 
 

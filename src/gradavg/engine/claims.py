@@ -201,7 +201,7 @@ class Claim:
 
     @property
     def badge(self) -> str:
-        """The line a page shows under the statement: the kind of evidence and its scope.
+        """The line a page shows under the statement, naming the kind of evidence and its scope.
 
         Example:
             >>> get("linearity.general-n").badge.split(":")[0]

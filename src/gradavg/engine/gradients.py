@@ -104,7 +104,11 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
     A quotient ``p / h`` with ``p`` a polynomial with rational coefficients is
     divided exactly by ``h`` in the polynomial ring over QQ (the fast route);
     any other rational function of ``h`` is cancelled; in both ``h = 0`` is then
-    substituted (exact). Otherwise SymPy's ``limit`` is used.
+    substituted (exact). Otherwise SymPy's ``limit`` is taken from both sides:
+    at a kink, where the one-sided limits differ, there is no derivative.
+
+    Raises:
+        ArithmeticError: the two one-sided limits differ (no derivative there).
 
     Example:
         >>> w, x = sp.symbols("w x")
@@ -114,6 +118,10 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
         -1/w**2
         >>> limit_at_zero(difference_quotient(sp.exp(w), w))
         exp(w)
+        >>> limit_at_zero(difference_quotient(sp.Abs(w), w).subs(w, 0))
+        Traceback (most recent call last):
+        ...
+        ArithmeticError: no derivative: the one-sided limits of the difference quotient differ (-1 from the left, 1 from the right)
     """
     numerator, denominator = sp.fraction(quotient)
     if denominator == H and (polynomial := as_polynomial(numerator, H)) is not None:
@@ -122,7 +130,12 @@ def limit_at_zero(quotient: sp.Expr) -> sp.Expr:
             return limit.as_expr()
     if quotient.is_rational_function(H):
         return sp.cancel(sp.together(quotient)).subs(H, 0)
-    return sp.limit(quotient, H, 0)
+    left, right = sp.limit(quotient, H, 0, dir="-"), sp.limit(quotient, H, 0, dir="+")
+    evaluated = not any(side.has(sp.Limit) for side in (left, right))
+    if evaluated and left != right and sp.simplify(left - right) != 0:
+        raise ArithmeticError(f"no derivative: the one-sided limits of the difference quotient differ ({left} from "
+                              f"the left, {right} from the right)")
+    return right
 
 
 def limit_in_ring(cost: sp.Expr, param: sp.Symbol, ring, h):

@@ -326,8 +326,9 @@ def imbalance_gaps(per_example: np.ndarray, shuffles: int = 200, seed: int = 0) 
     plus the noise of a finite number of shuffles), relative to ``|g|``.
 
     Returns:
-        ``{"short": n_1 values, "ratio": n_2 / n_1, "mean_of_means": errors, "total_count": errors,
-        "mean_of_means_bias": errors}``.
+        A dictionary with the keys ``short`` (the ``n_1`` values), ``ratio``
+        (``n_2 / n_1``), ``mean_of_means``, ``total_count`` and
+        ``mean_of_means_bias`` (the errors).
 
     Example:
         >>> gaps = imbalance_gaps(np.arange(8.0).reshape(4, 2), shuffles=3)
