@@ -212,13 +212,14 @@ register(
             r"For per-example losses $\frac{1}{2}|\theta - x_i|^2$ and one SGD step with a batch of $B$ drawn with "
             r"replacement, the largest expected decrease of the cost over step sizes is "
             r"$\frac{|G|^2/2}{1 + B_{\mathrm{simple}}/B}$, $B_{\mathrm{simple}} = \mathrm{tr}\,\Sigma/|G|^2$, "
-            r"for every $N$ and $B$, in two dimensions."
+            r"for every $N$ and $B$, in two dimensions, and all data and $\theta$ with $G \ne 0$ ($B_{\mathrm{simple}}$ "
+            r"is undefined at $G = 0$)."
         ),
         check=lambda: _optimal_step(_symbolic_trace, gradient_variance),
         control="the uncentred second moment mean |g_i|^2 in place of tr(Sigma)",
         control_check=lambda: _optimal_step(_symbolic_uncentred, uncentred_second_moment),
         evidence="proof",
-        scope="every N and B, symbolic (sufficient statistics of both coordinates); losses |theta - x_i|^2 / 2 in "
-              "two dimensions; every batch also enumerated for (N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}",
+        scope="every N and B, symbolic (sufficient statistics of both coordinates), as rational functions valid "
+              "where G != 0; losses |theta - x_i|^2 / 2 in two dimensions; every batch also enumerated for (N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}",
     )
 )

@@ -38,34 +38,134 @@ def epoch_gap(weighted):
     return difference
 
 
+# --- symbolic N: the law of one position of a uniform ordering, and batch sums that partition the total ---
+
+from gradavg.checks.batchcheck import decide_for_all_integers  # noqa: E402
+from gradavg.checks.estimation import FIRST, GRADIENT, N_EXAMPLES, over_examples  # noqa: E402
+from gradavg.engine.sums import as_statistics  # noqa: E402
+
+#: the size of one batch of the epoch (B for a full batch, N - (K - 1) B for a short last one), 1 <= m <= N
+BATCH_SIZE = sp.Symbol("m", integer=True, positive=True)
+_I, _J = sp.symbols("i j", integer=True, positive=True)
+
+
+def _proved(verdict: Verdict, enumerated: Verdict, what: str) -> Verdict:
+    """The symbolic verdict, after the enumeration at small sizes agreed with it (else an error, not a verdict)."""
+    if not enumerated.holds:
+        raise ArithmeticError(f"enumeration contradicts the symbolic route: {enumerated.summary()}")
+    return Verdict(True, f"{verdict.method}; {what}", residual=verdict.residual, evidence="proof")
+
+
+def position_expectation_gap() -> sp.Expr:
+    """E(mean of a batch of m positions of a uniform ordering) - G, per component, for symbolic N and m.
+
+    A uniform ordering puts example i at a given position in (N - 1)! of its N!
+    orderings; the expected batch mean sums that law over the examples (in the
+    statistic sum_i g_i) and over the m positions of the batch, and divides by m.
+    """
+    one_position = over_examples(sp.factorial(N_EXAMPLES - 1) / sp.factorial(N_EXAMPLES) * GRADIENT[_I], _I)
+    batch_sum, _ = as_statistics(sp.Sum(one_position, (_J, 1, BATCH_SIZE)))
+    return batch_sum / BATCH_SIZE - FIRST / N_EXAMPLES
+
+
+def _random_permutation(enumerate_sizes) -> Verdict:
+    ranges = {N_EXAMPLES: lambda p: range(1, 6), BATCH_SIZE: lambda p: range(1, int(p[N_EXAMPLES]) + 1),
+              FIRST: lambda p: range(-1, 2)}
+    verdict = decide_for_all_integers(position_expectation_gap(), ranges, lambda e: sp.simplify(sp.combsimp(e)),
+                                      "combsimp (the law of one position, in N, m and the statistic sum_i g_i)")
+    if not verdict.holds:
+        return verdict
+    return _proved(verdict, check_every_size(enumerate_sizes, shuffled_bias),
+                   f"all N! orderings also enumerated for N <= {LARGEST_N_PERMUTED}, every B < N")
+
+
 register(
     Claim(
         id="shuffle.random-permutation",
         statement=(
             r"If every ordering of the $N$ fixed examples is equally likely, the $k$-th consecutive batch of "
-            r"size $B$ (the last possibly smaller) has expected mean $G$ for every $k$; "
-            rf"checked over all $N!$ orderings for $N \le {LARGEST_N_PERMUTED}$ and $B < N$."
+            r"size $B$ (the last possibly smaller) has expected mean $G$ for every $N$, $B$ and $k$."
         ),
-        check=lambda: check_every_size(SIZES_PERMUTED, shuffled_bias),
+        check=lambda: _random_permutation(SIZES_PERMUTED),
         control="consecutive batches of data sorted by gradient, never shuffled",
         control_check=lambda: check_every_size(SIZES_PERMUTED, sorted_bias, symbolic=False),
-        evidence="exhaustive",
-        scope="all N! orderings for N <= 5 and every B < N; gradients symbolic",
+        evidence="proof",
+        scope="every N and every batch of m <= N positions (so every B and k, the short last batch included), "
+              "symbolic in N, m and the statistic sum_i g_i, per component; all N! orderings also enumerated for "
+              "N <= 5 and B < N with symbolic gradients",
     )
 )
+
+#: the number of batches of an epoch, the batch sums T_k = sum of g_i over batch k, and the batch sizes m_k
+BATCHES, _K = sp.Symbol("K", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
+BATCH_SUM, SIZE_OF = sp.IndexedBase("T", real=True), sp.IndexedBase("m", integer=True, positive=True)
+FULL, SHORT, SHORT_SUM = sp.Symbol("B", integer=True, positive=True), sp.Symbol("r", integer=True, positive=True), \
+    sp.Symbol("T_K", real=True)
+
+
+def epoch_gaps_symbolic() -> list:
+    """Epoch means minus G, for K symbolic batches whose sums and sizes partition the total and N.
+
+    The batches of one epoch partition the examples, so sum_k T_k = sum_i g_i and
+    sum_k m_k = N, whatever the ordering. Returns [weighted, plain with m_k = B]:
+    the size-weighted mean of the batch means T_k / m_k, and the plain mean of K
+    batch means of size B (N = K B), each minus (sum_k T_k) / N.
+    """
+    def over_batches(summand, upper=BATCHES):
+        return as_statistics(sp.Sum(summand, (_K, 1, upper)))[0]
+    total, n = over_batches(BATCH_SUM[_K]), over_batches(SIZE_OF[_K])
+    weighted = over_batches(SIZE_OF[_K] * sp.Mul(BATCH_SUM[_K], 1 / SIZE_OF[_K], evaluate=False)) / n
+    plain = over_batches(BATCH_SUM[_K] / FULL) / BATCHES
+    return [weighted - total / n, plain - total / (BATCHES * FULL)]
+
+
+def short_last_plain_gap() -> sp.Expr:
+    """The wrong variant: K - 1 batches of B and a last one of r < B, the plain mean of the K batch means, minus G."""
+    full_sums = as_statistics(sp.Sum(BATCH_SUM[_K], (_K, 1, BATCHES - 1)))[0]
+    plain = (full_sums / FULL + SHORT_SUM / SHORT) / BATCHES
+    return plain - (full_sums + SHORT_SUM) / ((BATCHES - 1) * FULL + SHORT)
+
+
+def _epoch() -> Verdict:
+    reduce = lambda e: sp.cancel(sp.together(e))  # noqa: E731
+    for gap in epoch_gaps_symbolic():
+        symbols = sorted(gap.free_symbols, key=str)
+        verdict = decide_for_all_integers(gap, {s: (lambda p: range(1, 4)) for s in symbols}, reduce,
+                                          "cancel (K batches, their sums and sizes as statistics)")
+        if not verdict.holds:
+            return verdict
+    for sizes, weighted in ((SIZES_DIVIDING, False), (SIZES_NOT_DIVIDING, True)):
+        enumerated = check_every_size(sizes, epoch_gap(weighted=weighted))
+        if not enumerated.holds:
+            break
+    return _proved(verdict, enumerated,
+                   f"every batch also enumerated for N <= {LARGEST_N_EPOCH}: the plain mean for every B dividing N, "
+                   "the weighted mean for every B not dividing N")
+
+
+def _epoch_control() -> Verdict:
+    statistic_symbol = next(s for s in short_last_plain_gap().free_symbols if s.name.startswith("S["))
+    ranges = {BATCHES: lambda p: range(2, 4), FULL: lambda p: range(2, 4), SHORT: lambda p: range(1, int(p[FULL])),
+              statistic_symbol: lambda p: range(0, 2), SHORT_SUM: lambda p: range(0, 3)}
+    return decide_for_all_integers(short_last_plain_gap(), ranges, lambda e: sp.cancel(sp.together(e)),
+                                   "cancel (K - 1 full batches and a short one)")
+
 
 register(
     Claim(
         id="shuffle.epoch",
         statement=(
-            r"For any fixed ordering and $B$ dividing $N$, the mean of the $N/B$ consecutive batch means of one "
-            rf"epoch is $G$; checked for $N \le {LARGEST_N_EPOCH}$ and every such $B$."
+            r"For any fixed ordering of the $N$ examples and any $B$, the mean of one epoch's consecutive batch "
+            r"means, each weighted by its batch's size, is $G$; when $B$ divides $N$ this is the plain mean of the "
+            r"$N/B$ batch means. For every $N$ and $B$."
         ),
-        check=lambda: check_every_size(SIZES_DIVIDING, epoch_gap(weighted=True)),
-        control="B does not divide N and the short last batch counts as much as the others",
-        control_check=lambda: check_every_size(SIZES_NOT_DIVIDING, epoch_gap(weighted=False)),
-        evidence="exhaustive",
-        scope="N <= 8 and every B dividing N; gradients symbolic, so every fixed ordering (a relabelling of them)",
+        check=_epoch,
+        control="B does not divide N and the short last batch counts as much as the others (plain mean)",
+        control_check=_epoch_control,
+        evidence="proof",
+        scope="every N, B and ordering: K batches with symbolic sums T_k and sizes m_k that partition the total "
+              "and N (K symbolic); every batch also enumerated for N <= 8 with symbolic gradients, the plain mean "
+              "where B divides N and the weighted mean where it does not",
     )
 )
 
@@ -203,8 +303,8 @@ register(
             r"for all values $x_1, x_2, x_3$, $\theta_0$ and $\eta$ with $\theta_1$ determining $a$."
         ),
         check=lambda: _passes("fresh"),
-        control="b drawn without replacement from the three values, as the next example of an epoch over a dataset",
-        control_check=lambda: _passes("without"),
+        control="a second pass: b is the example a the first step was taken on (b = a), judged against R",
+        control_check=lambda: _passes("reuse"),
         evidence="proof",
         scope="a population of three equally likely values, loss (theta - x)^4 / 4, one step; the joint law of "
               "(a, b) enumerated and conditioned on theta_1; values, theta_0 and eta symbolic",

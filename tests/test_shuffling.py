@@ -84,3 +84,31 @@ def test_second_pass_reuse_is_biased_for_the_population():
     import gradavg.derivations.shuffle as claims
     assert not claims._passes("reuse").holds
     assert claims._passes("fresh").holds
+
+
+def test_symbolic_shuffle_proofs_and_their_controls():
+    import gradavg.derivations.shuffle as claims
+    assert claims.epoch_gaps_symbolic() == [0, 0]
+    control = claims._epoch_control()
+    assert not control.holds and control.gap[0] != 0 and all(v.is_Rational for v in control.witness.values())
+    permutation = claims._random_permutation([(2, 1), (3, 2)])
+    assert permutation.holds and permutation.evidence == "proof"
+    # the short last batch: the plain mean of batch means misses G even at a concrete point
+    assert claims.short_last_plain_gap().free_symbols
+
+
+def test_batch_weighted_minimiser_is_where_an_epoch_of_plain_means_stalls():
+    from gradavg.topics.shuffle import batch_weighted_minimiser
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=7), rng.normal(size=7)
+    centre = batch_weighted_minimiser(x, y, 3)
+    # to first order an epoch steps along the sum of its batch means: zero at the reweighted minimiser
+    total = np.zeros(2)
+    for batch in consecutive_batches(range(7), 3):
+        residual = centre[0] * x[list(batch)] + centre[1] - y[list(batch)]
+        total += np.array([np.mean(2 * residual * x[list(batch)]), np.mean(2 * residual)])
+    assert np.allclose(total, 0)
+    assert not np.allclose(centre, np.polyfit(x, y, 1))
+    assert np.allclose(batch_weighted_minimiser(x, y, 7), np.polyfit(x, y, 1))
+    late = sgd_path(x, y, (0.0, 0.0), 0.002, 3, 4000, None)[-3:]
+    assert np.linalg.norm(late - centre, axis=1).max() < 0.05

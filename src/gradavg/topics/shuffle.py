@@ -193,3 +193,30 @@ def conditional_gaps(joint, step, gradient, target) -> dict:
         total, mass = groups.get(theta, (0, 0))
         groups[theta] = (total + weight * gradient(theta, second), mass + weight)
     return {theta: total / mass - target(theta) for theta, (total, mass) in groups.items()}
+
+
+def batch_weighted_minimiser(x: np.ndarray, y: np.ndarray, batch_size: int) -> np.ndarray:
+    """The line (w, b) where the batch means of one epoch, in the order given, sum to a zero gradient.
+
+    An epoch of consecutive batches, each averaged over its own size, steps to first
+    order in the step size along ``-(sum over batches of the batch mean gradient)``,
+    which weights example ``i`` by ``1 / (size of its batch)``. This is the minimiser
+    of the squared error with those weights: when the batch size does not divide N,
+    the examples of the short last batch count more than the others.
+
+    Example:
+        Three examples, batches of two: the last example, alone in its batch, counts double.
+
+        >>> fit = batch_weighted_minimiser(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 3.0]), 2)
+        >>> np.allclose(fit, [17 / 11, -2 / 11])
+        True
+        >>> np.allclose(batch_weighted_minimiser(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 3.0]), 1),
+        ...             np.polyfit([0.0, 1.0, 2.0], [0.0, 1.0, 3.0], 1))
+        True
+    """
+    weights = np.empty(len(x))
+    for batch in consecutive_batches(range(len(x)), batch_size):
+        weights[list(batch)] = 1.0 / len(batch)
+    root = np.sqrt(weights)
+    design = np.column_stack([x, np.ones_like(x)])
+    return np.linalg.lstsq(design * root[:, None], y * root, rcond=None)[0]
