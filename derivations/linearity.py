@@ -1,12 +1,18 @@
 """Linearity of the gradient: the gradient of a mean of losses is the mean of their gradients.
 
-No check in this module calls SymPy's ``diff``: ``diff`` applies the sum and
-constant-factor rules, which is what is being proved. Every derivative here is
-the limit of a difference quotient, taken exactly by algebra
+No check of the derivation (cost as a mean, sum rule, constant factor, any N,
+any loss) calls SymPy's ``diff``: ``diff`` applies the sum and constant-factor
+rules, which is what is being proved. Every derivative there is the limit of a
+difference quotient, taken exactly by algebra
 (:func:`gradavg.engine.gradients.limit_at_zero`), or no limit is taken at all.
+The concrete models (linear regression, the model families) take the cost's
+gradient the same way and each example's gradient by ``diff`` applied to that
+example's loss alone, so the sum over examples is never differentiated by rule.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -23,6 +29,7 @@ from gradavg.engine.gradients import (
 )
 from gradavg.engine.models import linear_regression
 from gradavg.engine.sums import as_statistics
+from gradavg.topics.linearity import POINTS, family_rows, numeric_route
 
 # --- any N: per-example losses with free coefficients, symbolic N -------------
 
@@ -95,50 +102,80 @@ register(
             r"where $C = \frac{1}{N}\sum_{i=1}^{N} L_i$; both gradients from the difference quotient."
         ),
         check=lambda: _general_n(lambda mean: mean),
-        control="the cost is the square of the mean loss, C = (mean of L_i)^2",
-        control_check=lambda: _general_n(lambda mean: mean**2),
+        control="the sum taken for the mean: grad of sum_i L_i = (1/N) sum_i grad L_i (the 1/N dropped from the cost)",
+        control_check=lambda: _general_n(lambda mean: N * mean),
         evidence="proof",
         scope="every N >= 1 (N symbolic); per-example losses polynomial of degree <= 3 in (w, b) with free "
               "coefficients; both sides from the difference quotient, no diff",
     )
 )
 
-# --- linear regression, N = 2..8, from the definition of the derivative ------------
+# --- linear regression, every N, from the definition of the derivative ------------
 
 LINEAR_REGRESSION = linear_regression(features=2)
+#: the largest N of the cross-check that builds the N losses one by one
 LARGEST_N = 8
+#: example i's data: each data symbol of the model (x_1, x_2, y) indexed by the symbolic example i
+INDEXED_DATA = {s: sp.IndexedBase(s.name)[i] for s in LINEAR_REGRESSION.data}
 
 
-def _linear_regression(cost_of_losses) -> Verdict:
-    """The gradient identity for linear regression with squared error, N = 2..LARGEST_N.
+def _linear_regression(cost_of_mean) -> Verdict:
+    """The gradient identity for squared-error linear regression with two features, every N, then N = 1..LARGEST_N.
 
-    The gradient of the whole cost comes from its difference quotient; each
-    example's gradient from SymPy's rules applied to that example's loss alone.
-    Holds when it holds at every N; fails with the first N's witness.
+    Symbolic N first: the cost ``cost_of_mean(sum_i L_i / N, N)`` is rewritten in
+    sufficient statistics (by the algebra of finite sums) and its derivative in
+    each parameter is the limit of the difference quotient of that closed form;
+    the right side is SymPy's gradient of one example's loss ``L_i`` (``i``
+    symbolic), summed over ``i`` and divided by ``N``, in the same statistics.
+    Then, as a cross-check that splits no symbolic sum, each N = 1..LARGEST_N
+    with the N losses built one by one (:func:`gradient_identity`). A failure
+    returns the first witness.
     """
     model = LINEAR_REGRESSION
-    verdicts = []
-    for n in range(2, LARGEST_N + 1):
+    loss = model.loss.xreplace(INDEXED_DATA)  # example i's loss
+    closed_form, meaning = as_statistics(cost_of_mean(sp.Sum(loss, (i, 1, N)) / N, N))
+    sides = []
+    for p in model.params:
+        averaged, more = as_statistics(sp.Sum(sp.diff(loss, p), (i, 1, N)) / N)
+        meaning.update(more)
+        sides.append(by_definition(closed_form, p) - averaged)
+
+    witness_n = 2  # a concrete N at which a witness is evaluated
+    concrete = [expr.xreplace(meaning).subs(N, witness_n).doit() for expr in sides]
+    data = [s.base[e] for s in INDEXED_DATA.values() for e in range(1, witness_n + 1)]
+    symbolic = decide(
+        lambda point: [expr.xreplace(point) for expr in concrete],
+        [*model.params, *data],
+        lambda: ([sp.cancel(sp.together(s)) for s in sides],
+                 "limit of the difference quotient of the cost in sufficient statistics minus the mean of the "
+                 "per-example gradients cancels to 0, N symbolic"),
+        fixed={N: witness_n},
+    )
+    if not symbolic.holds:
+        return symbolic
+    for n in range(1, LARGEST_N + 1):
         losses = per_example_losses(model.loss, examples(model.data, n))
-        verdicts.append(gradient_identity(cost_of_losses(losses), losses, model.params))
-        if not verdicts[-1].holds:
-            return verdicts[-1]
-    return Verdict(True, f"{verdicts[-1].method}, for each N = 2..{LARGEST_N}", residual=verdicts[-1].residual,
-                   evidence=over_cases(v.evidence for v in verdicts))
+        verdict = gradient_identity(cost_of_mean(sp.Add(*losses) / n, n), losses, model.params)
+        if not verdict.holds or verdict.evidence != "proof":
+            return dataclasses.replace(verdict, method=f"cross-check at N = {n}: {verdict.method}")
+    return Verdict(True, f"{symbolic.method}; cross-checked with the N losses built one by one, each N = 1..{LARGEST_N} "
+                         "proved", residual=symbolic.residual, evidence=symbolic.evidence)
 
 
 register(
     Claim(
         id="linearity.linear-regression",
         statement=(
-            r"For squared-error linear regression $L_i = (w_1 x_{i1} + w_2 x_{i2} + b - y_i)^2$ and each "
-            r"$N = 2,\dots,8$: $\nabla_{w,b} \frac{1}{N}\sum_i L_i = \frac{1}{N}\sum_i \nabla_{w,b} L_i$."
+            r"For squared-error linear regression $L_i = (w_1 x_{i1} + w_2 x_{i2} + b - y_i)^2$ and every "
+            r"$N \ge 1$: $\nabla_{w,b} \frac{1}{N}\sum_i L_i = \frac{1}{N}\sum_i \nabla_{w,b} L_i$."
         ),
-        check=lambda: _linear_regression(lambda losses: sp.Add(*losses) / len(losses)),
-        control="the cost is the product of the losses, C = L_1 L_2 ... L_N",
-        control_check=lambda: _linear_regression(lambda losses: sp.Mul(*losses)),
-        evidence="exhaustive",
-        scope="each N = 2, ..., 8, each proved symbolically; two features; data and parameters symbolic",
+        check=lambda: _linear_regression(lambda mean, n: mean),
+        control="the sum taken for the mean: grad of sum_i L_i = (1/N) sum_i grad L_i (the 1/N dropped from the cost)",
+        control_check=lambda: _linear_regression(lambda mean, n: n * mean),
+        evidence="proof",
+        scope=f"every N >= 1 (N symbolic, the cost in sufficient statistics); two features; data and parameters "
+              f"symbolic; the cost's gradient from its difference quotient; cross-checked for each N = 1, ..., "
+              f"{LARGEST_N} with the losses built one by one",
     )
 )
 
@@ -282,7 +319,6 @@ register(
 
 def _families() -> Verdict:
     """Every family of the table at its one N: symbolic where the cost is rational, sampled otherwise."""
-    from gradavg.topics.linearity import family_rows
 
     rows = family_rows()
     if not all(r["holds"] for r in rows):
@@ -290,9 +326,8 @@ def _families() -> Verdict:
         return Verdict(False, f"the identity failed for {', '.join(failed)}")
     symbolic = [f"{r['family']} (N = {r['N']})" for r in rows if r["evidence"] == "proof"]
     numeric = [f"{r['family']} (N = {r['N']})" for r in rows if r["evidence"] != "proof"]
-    return Verdict(True, f"symbolic for {', '.join(symbolic) or 'none'}; central difference quotients (h = 1e-30, "
-                         f"100 digits) at random rational points of the data and parameters (not a proof) for "
-                         f"{', '.join(numeric) or 'none'}",
+    return Verdict(True, f"symbolic for {', '.join(symbolic) or 'none'}; for {', '.join(numeric) or 'none'}, "
+                         f"{numeric_route(POINTS)}",
                    evidence=weakest(r["evidence"] for r in rows))
 
 
@@ -319,16 +354,15 @@ register(
         statement=(
             r"For linear regression (3 features) with $N = 8$, logistic regression (2 features) with $N = 8$, "
             r"softmax regression with 3 classes (1 feature) with $N = 4$ and a one-hidden-layer tanh network (2 units) "
-            r"with $N = 8$: $\nabla \frac1N\sum_i L_i = \frac1N\sum_i \nabla L_i$ (proved for linear regression, "
-            r"sampled at random points for the others)."
+            r"with $N = 8$: $\nabla \frac1N\sum_i L_i = \frac1N\sum_i \nabla L_i$ (proved for linear regression); "
+            f"for the others {numeric_route(POINTS)}."
         ),
         check=_families,
         control="the sum of the losses where the mean belongs (N = 2), for every family",
         control_check=_families_summed,
         evidence="sampled",
-        scope="each family at its one N only; linear regression proved symbolically (data and parameters "
-              "symbolic); logistic, softmax and tanh network: agreement to 40 digits at 3 random rational points, "
-              "data and parameters both drawn",
+        scope=f"each family at its one N only; linear regression proved symbolically (data and parameters "
+              f"symbolic); logistic, softmax and tanh network: {numeric_route(POINTS)}",
     )
 )
 
@@ -339,12 +373,34 @@ VALUE, SLOPE, REMAINDER = sp.IndexedBase("L"), sp.IndexedBase("g"), sp.Function(
 STEP = sp.Symbol("h", nonzero=True)
 
 
+def _explicit_remainder_cost(cost_of_mean, n: int) -> sp.Expr:
+    """The identity of :func:`_remainder_cost` at one concrete ``n``, the ``n`` terms written out: its canonical residual.
+
+    No symbolic sum is formed, so no rule of finite sums is applied: the two
+    sides are rational functions of the values ``L_k``, ``g_k``, ``r_k(h)`` and
+    ``h``, brought to one canonical fraction.
+
+    Example:
+        >>> _explicit_remainder_cost(lambda mean: mean, 3), _explicit_remainder_cost(lambda mean: N * mean, 2) != 0
+        (0, True)
+    """
+    moved = cost_of_mean(sp.Add(*[VALUE[k] + STEP * SLOPE[k] + STEP * REMAINDER(k, STEP) for k in range(1, n + 1)]) / n)
+    still = cost_of_mean(sp.Add(*[VALUE[k] for k in range(1, n + 1)]) / n)
+    claimed = sp.Add(*[SLOPE[k] + REMAINDER(k, STEP) for k in range(1, n + 1)]) / n
+    return sp.cancel(sp.together(((moved - still) / STEP - claimed).xreplace({N: n})))
+
+
 def _remainder_cost(cost_of_mean) -> Verdict:
     """The difference quotient of a cost of N losses, each ``L_i + h g_i + h r_i(h)``, against ``mean g + mean r(h)``.
 
     ``r_i(h)`` is an undefined function of ``i`` and ``h``: nothing about it is
     assumed, so the identity, if it cancels, holds for every loss and every
-    step ``h != 0``. No limit is taken.
+    step ``h != 0``. No limit is taken. With ``N`` symbolic the sums are split
+    by :func:`~gradavg.engine.sums.as_statistics` (expand the summand, split
+    the sum over its terms, pull out factors free of ``i``): the rules of finite
+    sums that the identity, apart from the division by ``h``, consists of. As a
+    cross-check that applies none of them, each N = 1..LARGEST_N is written
+    out term by term (:func:`_explicit_remainder_cost`).
     """
     moved = cost_of_mean(sp.Sum(VALUE[i] + STEP * SLOPE[i] + STEP * REMAINDER(i, STEP), (i, 1, N)) / N)
     still = cost_of_mean(sp.Sum(VALUE[i], (i, 1, N)) / N)
@@ -361,9 +417,16 @@ def _remainder_cost(cost_of_mean) -> Verdict:
         claimed_s, _ = as_statistics(claimed)
         return [sp.cancel(sp.together(quotient_s - claimed_s))], (
             "the cost's difference quotient minus the mean slope and the mean remainder cancels to 0 in sufficient "
-            "statistics, N and h symbolic")
+            "statistics (the sums split by the rules of finite sums), N and h symbolic")
 
-    return decide(lambda point: [concrete.xreplace(point)], symbols, prove, fixed={N: 2})
+    symbolic = decide(lambda point: [concrete.xreplace(point)], symbols, prove, fixed={N: 2})
+    if not symbolic.holds:
+        return symbolic
+    for n in range(1, LARGEST_N + 1):
+        if (residual := _explicit_remainder_cost(cost_of_mean, n)) != 0:
+            raise ArithmeticError(f"the symbolic-N proof holds but the explicit sum at N = {n} leaves {residual}")
+    return dataclasses.replace(symbolic, method=f"{symbolic.method}; cross-checked without those rules, the terms "
+                                                f"written out, for each N = 1..{LARGEST_N}")
 
 
 register(
@@ -376,10 +439,12 @@ register(
             r"$\frac{C(w+h) - C(w)}{h} = \frac1N\sum_{i=1}^N g_i + \frac1N\sum_{i=1}^N r_i(h)$."
         ),
         check=lambda: _remainder_cost(lambda mean: mean),
-        control="the cost is the square of the mean loss, C = (mean of L_i)^2",
-        control_check=lambda: _remainder_cost(lambda mean: mean**2),
+        control="the sum taken for the mean: C = sum_i L_i, whose quotient is claimed to be mean g + mean r(h)",
+        control_check=lambda: _remainder_cost(lambda mean: N * mean),
         evidence="proof",
-        scope="every N >= 1 (N symbolic) and every step h != 0; remainders r_i(h) undefined functions, nothing "
-              "assumed of them; the limit h -> 0 is not taken by the check",
+        scope=f"every N >= 1 (N symbolic) and every step h != 0, the sums over examples split by the rules of finite "
+              f"sums (expand, split over terms, pull out factors free of i), which is what the identity is apart "
+              f"from the division by h; cross-checked without them, terms written out, for each N = 1, ..., "
+              f"{LARGEST_N}; remainders r_i(h) undefined functions, nothing assumed of them; no limit taken",
     )
 )

@@ -101,4 +101,27 @@ def test_nonadditive_helpers():
     pairs = examples([nonadditive.u, nonadditive.v], 1)
     assert sp.simplify(nonadditive.in_batch_contrastive(pairs)) == 0
     assert len(nonadditive.CASE_IDS) == 6
+    assert nonadditive.clip([sp.Integer(0), sp.Integer(0)]) == [0, 0]  # clip(0) = 0, where min(1, 1/|g|) is undefined
 
+
+def test_nonadditive_log_likelihood_right_side_is_differentiated_not_typed():
+    theta, y_i = nonadditive.theta, nonadditive.labels[nonadditive.i]
+    derivative = nonadditive.per_example_derivative(lambda p: -sp.log(p))
+    assert not derivative.has(sp.log)  # the chain rule on -log p_i, never the split -y log(theta) - ...
+    assert sp.cancel(derivative - (y_i - theta) / (theta**2 - theta)) == 0
+    at = {theta: sp.Rational(1, 3), y_i: 1}
+    assert derivative.xreplace(at) == sp.diff(-sp.log(theta), theta).xreplace(at)
+
+
+
+def test_short_method_and_the_route_follow_the_check_constants(monkeypatch):
+    import gradavg.topics.linearity as topic
+    from gradavg.checks.check import AGREEMENT, STEP, WORKING_DIGITS
+
+    assert topic.power_of_ten(STEP) == 30 and topic.power_of_ten(AGREEMENT) == 40
+    with pytest.raises(ValueError):
+        topic.power_of_ten(sp.Rational(3, 10**5))
+    short = topic.short_method("numeric: ... at 5 random rational points (not a proof)")
+    assert f"h = {topic.STEP_TEXT}" in short and f"{WORKING_DIGITS} digits" in short and "at 5 random" in short
+    monkeypatch.setattr(topic, "WORKING_DIGITS", 60)
+    assert "60-digit" in topic.numeric_route(2) and "60 digits" in topic.short_method("numeric: at 2 random rational points")

@@ -71,3 +71,53 @@ def test_cost_as_mean_rejects_a_missing_factor_two():
     left, _ = as_statistics(wrong)
     right, _ = as_statistics(mean)
     assert sp.cancel(sp.together(left - right)) != 0
+
+
+@pytest.mark.parametrize("name", ("general-n", "any-loss", "linear-regression"))
+def test_the_central_controls_are_the_sum_where_the_mean_belongs(name):
+    claim = get(f"linearity.{name}")
+    assert claim.control.startswith("the sum taken for the mean")
+    verdict = claim.control_check()
+    assert not verdict.holds and verdict.witness[lin.N] == 2  # at N = 1 the sum is the mean
+    assert all(sp.sympify(v).is_Rational for v in verdict.witness.values())
+    assert all(g.is_Rational for g in verdict.gap) and any(g != 0 for g in verdict.gap)
+
+
+def test_the_square_of_the_mean_is_still_rejected():
+    # the former controls: a cost that combines the losses other than by addition
+    assert not lin._general_n(lambda mean: mean**2).holds
+    assert not lin._remainder_cost(lambda mean: mean**2).holds
+    assert not lin._linear_regression(lambda mean, n: mean**2).holds
+
+
+def test_the_explicit_cross_check_uses_no_symbolic_sum_and_can_fail():
+    assert all(lin._explicit_remainder_cost(lambda mean: mean, n) == 0 for n in range(1, lin.LARGEST_N + 1))
+    summed = [lin._explicit_remainder_cost(lambda mean: lin.N * mean, n) for n in range(1, 4)]
+    assert summed[0] == 0 and summed[1] != 0 and summed[2] != 0  # the sum is the mean only at N = 1
+    assert not lin._explicit_remainder_cost(lambda mean: mean, 3).has(sp.Sum)
+
+
+def test_linear_regression_is_proved_for_symbolic_n_and_cross_checked_from_n_1():
+    verdict = lin._linear_regression(lambda mean, n: mean)
+    assert verdict.holds and verdict.evidence == "proof"
+    assert "N symbolic" in verdict.method and f"N = 1..{lin.LARGEST_N}" in verdict.method
+    claim = get("linearity.linear-regression")
+    assert claim.evidence == "proof" and "every N >= 1" in claim.scope and r"N \ge 1" in claim.statement
+
+
+def test_any_loss_scope_says_what_the_symbolic_proof_rests_on():
+    claim = get("linearity.any-loss")
+    assert "rules of finite sums" in claim.scope and "no limit taken" in claim.scope
+    assert "cross-checked without those rules" in claim.run().verdict.method
+
+
+def test_model_families_texts_are_formatted_from_the_constants():
+    from gradavg.checks.check import WORKING_DIGITS
+    from gradavg.topics.linearity import AGREEMENT_DIGITS, POINTS, STEP_TEXT, numeric_route
+
+    claim = get("linearity.model-families")
+    route = numeric_route(POINTS)
+    assert route in claim.scope and route in claim.statement
+    assert f"h = {STEP_TEXT}, {WORKING_DIGITS}-digit" in route and f"to {AGREEMENT_DIGITS} digits" in route
+    assert f"at {POINTS} random rational points" in route
+    assert numeric_route(7) != route

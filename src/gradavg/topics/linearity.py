@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import re
 
 import sympy as sp
 
-from ..checks.check import check_gradient_of_mean
+from ..checks.check import AGREEMENT, STEP, WORKING_DIGITS, check_gradient_of_mean
 from ..engine.claims import Verdict, format_seconds
 from ..engine.models import Model, linear_regression
 
@@ -90,6 +91,44 @@ TARGETS = (
 POINTS = 3
 
 
+def power_of_ten(value) -> int:
+    """The exponent ``e`` of a value that is exactly ``10**-e``, as the page writes the numeric route's constants.
+
+    Raises:
+        ValueError: ``value`` is not a negative power of ten.
+
+    Example:
+        >>> power_of_ten(STEP), power_of_ten(AGREEMENT)
+        (30, 40)
+        >>> power_of_ten(sp.Rational(2, 10**3))
+        Traceback (most recent call last):
+        ...
+        ValueError: 1/500 is not 10**-e for an integer e
+    """
+    exponent = round(-math.log10(value))
+    if abs(sp.Rational(value) * 10**exponent - 1) > sp.Rational(1, 10**6):
+        raise ValueError(f"{value} is not 10**-e for an integer e")
+    return exponent
+
+
+#: the numeric route's step as the page writes it, and the digits its agreement test asks for
+STEP_TEXT = f"1e-{power_of_ten(STEP)}"
+AGREEMENT_DIGITS = power_of_ten(AGREEMENT)
+
+
+def numeric_route(points: int = POINTS) -> str:
+    """What the numeric route establishes at ``points`` points, in words, formatted from the check's constants.
+
+    Example:
+        >>> numeric_route(3)
+        'the central difference quotient of the cost (h = 1e-30, 100-digit arithmetic) agrees with the mean of per-example gradients to 40 digits, |q - m| <= 1e-40 (1 + |q| + |m|), at 3 random rational points of data and parameters (not a proof)'
+    """
+    return (f"the central difference quotient of the cost (h = {STEP_TEXT}, {WORKING_DIGITS}-digit arithmetic) "
+            f"agrees with the mean of per-example gradients to {AGREEMENT_DIGITS} digits, "
+            f"|q - m| <= 1e-{AGREEMENT_DIGITS} (1 + |q| + |m|), at {points} random rational points of data and "
+            "parameters (not a proof)")
+
+
 def check_family(model: Model, n: int, *, points: int = POINTS) -> Verdict:
     """The gradient of the mean of ``n`` losses of ``model`` against the mean of their gradients, timed.
 
@@ -123,14 +162,15 @@ def short_method(method: str) -> str:
 
     Example:
         >>> short_method("numeric: the difference quotient ... at 3 random rational points (not a proof)")
-        'central difference quotient, 100 digits, at 3 random rational points of data and parameters (not a proof)'
+        'central difference quotient (h = 1e-30), 100 digits, agreeing to 40 digits at 3 random rational points of data and parameters (not a proof)'
     """
     if method.startswith("symbolic"):
         return "symbolic proof (the difference quotient cancels exactly)"
     points = re.search(r"at (\d+) random rational points", method)
     if method.startswith("numeric") and points:
-        return (f"central difference quotient, 100 digits, at {points.group(1)} random rational points of data and "
-                "parameters (not a proof)")
+        return (f"central difference quotient (h = {STEP_TEXT}), {WORKING_DIGITS} digits, agreeing to "
+                f"{AGREEMENT_DIGITS} digits at {points.group(1)} random rational points of data and parameters "
+                "(not a proof)")
     return method
 
 
