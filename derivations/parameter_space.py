@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import functools
 
+import mpmath
 import sympy as sp
 
 from gradavg.engine.claims import Claim, Verdict, register
-from gradavg.engine.exact import decide, is_nonzero
+from gradavg.engine.exact import decide
 from gradavg.engine.gradients import H, derivative_by_definition, limit_in_ring
 from gradavg.topics.data import ANSCOMBE_I_X
 from gradavg.topics.parameter_space import anscombe_exact, cost_minimum_exact, mistaken_places
@@ -90,13 +91,54 @@ def _dot(u, v):
     return u[0] * v[0] + u[1] * v[1]
 
 
+#: an interval-arithmetic context of its own (outward rounding, 300 bits), so no other code's precision is changed
+_INTERVALS = mpmath.iv.__class__()
+_INTERVALS.prec = 300
+
+
+def enclosure(value: sp.Expr):
+    """An interval certain to contain a closed number built from rationals by ``+``, ``*`` and integer or half-integer
+    powers (every algebraic number on this page), computed with outward rounding (:mod:`mpmath`'s interval context).
+
+    Raises:
+        ValueError: the number has another form (a function, a symbol).
+
+    Example:
+        >>> box = enclosure(sp.sqrt(2) - sp.Rational(7, 5))
+        >>> bool(box.a > 0), float(box.delta) < 1e-80
+        (True, True)
+    """
+    value = sp.sympify(value)
+    if value.is_Rational:
+        return _INTERVALS.mpf(int(value.p)) / _INTERVALS.mpf(int(value.q))
+    if value.is_Add or value.is_Mul:
+        parts = [enclosure(term) for term in value.args]
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part if value.is_Add else total * part
+        return total
+    if value.is_Pow and value.exp.is_Rational and value.exp.q in (1, 2):
+        base = enclosure(value.base)
+        root = _INTERVALS.sqrt(base) if value.exp.q == 2 else base
+        power = int(value.exp.p)
+        return root ** power if power > 0 else 1 / root ** (-power)
+    raise ValueError(f"no interval enclosure for {value}")
+
+
 def _sign(value) -> int:
-    """The sign of a closed number, decided by :func:`~gradavg.engine.exact.is_nonzero` (exact or 200 digits)."""
+    """The sign of a closed number: 0 only for an exact symbolic 0; a rational's sign exactly; otherwise the sign of an
+    outward-rounded interval enclosure (:func:`enclosure`) that excludes 0: a certificate, not a float's digits."""
     value = sp.radsimp(sp.expand(value))
-    decided = is_nonzero(value)
-    if decided is None:
-        raise ArithmeticError(f"cannot decide the sign of {value}")
-    return 0 if not decided else (1 if value.evalf(30) > 0 else -1)
+    if value == 0:
+        return 0
+    if value.is_Rational:
+        return 1 if value > 0 else -1
+    box = enclosure(value)
+    if box.a > 0:
+        return 1
+    if box.b < 0:
+        return -1
+    raise ArithmeticError(f"cannot certify the sign of {value}: its enclosure {box} contains 0")
 
 
 # --- the cost surface and the gradient at one point -------------------------------------------------------------
@@ -223,6 +265,54 @@ register(
 )
 
 
+# --- the mean gradient points at the minimum only because the inputs are standardised ---------------------------
+
+#: the raw inputs x_i (rational) and the example losses of the line y = w x + b fitted to them
+RAW_X = [sp.Rational(str(v)) for v in ANSCOMBE_I_X]
+RAW_SURFACES = [(w * x + b - y) ** 2 for x, y in zip(RAW_X, Y)]
+#: the raw-input cost's gradient, from the definition of the derivative applied to the whole mean
+RAW_COST_GRADIENT = gradient_by_definition(sp.Add(*RAW_SURFACES) / COUNT)
+
+
+def cost_hessian(standardised: bool = True) -> sp.Matrix:
+    """The Hessian of the cost (standardised or raw inputs), the gradient by definition of its gradient by definition.
+
+    Example:
+        >>> cost_hessian(), cost_hessian(standardised=False)
+        (Matrix([
+        [2, 0],
+        [0, 2]]), Matrix([
+        [182, 18],
+        [ 18,  2]]))
+    """
+    gradient = COST_GRADIENT if standardised else RAW_COST_GRADIENT
+    return sp.Matrix([gradient_by_definition(component) for component in gradient])
+
+
+def _mean_points_at_minimum(raw_everywhere: bool) -> Verdict:
+    """Standardised: Hessian 2I and -grad C(theta) = 2 (theta* - theta) for every theta; raw: not parallel at theta0.
+
+    With ``raw_everywhere`` (the control) the raw-input statement is the belief that -grad C_x is parallel to
+    theta*_x - theta at every theta."""
+    w_raw, b_raw = cost_minimum_exact(standardised=False)
+    raw_cross = _cross([-RAW_COST_GRADIENT[0], -RAW_COST_GRADIENT[1]], [w_raw - w, b_raw - b])
+    if raw_everywhere:
+        return _identity([raw_cross], "the cross product of -grad C_x with theta*_x - theta expands to 0")
+    w_std, b_std = cost_minimum_exact()
+    hessian = cost_hessian()
+    verdict = _identity([*(hessian - 2 * sp.eye(2)), *(-g - 2 * (m - t) for g, m, t in
+                                                       zip(COST_GRADIENT, (w_std, b_std), (w, b)))],
+                        "the Hessian of C (by definition) minus 2I, and -grad C (by definition) minus 2 (theta* - "
+                        "theta) with theta* from the closed-form slope and intercept, expand to 0")
+    if not verdict.holds:
+        return verdict
+    off = raw_cross.xreplace({w: THETA0[0], b: THETA0[1]})
+    if _sign(off) == 0:
+        return Verdict(False, "with the raw inputs -grad C_x points at theta*_x at theta_0 too", evidence="proof")
+    return Verdict(True, f"{verdict.method}; with the raw inputs the cross product of -grad C_x(theta_0) with "
+                         f"theta*_x - theta_0 is {off} (exact), not 0", residual=verdict.residual, evidence="proof")
+
+
 # --- averaging gradients is not averaging directions ------------------------------------------------------------
 
 #: the point where the page draws the gradients
@@ -273,8 +363,29 @@ def _directions_weighted(weighted: bool) -> Verdict:
     if len(squares) == 1 or _sign(crossing) == 0:
         return Verdict(False, "the lengths are all equal or the unweighted mean is parallel to grad C", evidence="proof")
     return Verdict(True, f"{verdict.method}; the {len(squares)} distinct squared lengths are rational and the cross "
-                         "product of the unweighted mean with grad C is nonzero (exact evaluation)",
+                         "product of the unweighted mean with grad C is nonzero (its sign certified by an "
+                         "outward-rounded interval enclosure)",
                    residual=verdict.residual, evidence="proof")
+
+
+register(
+    Claim(
+        id="parameter-space.mean-points-at-minimum",
+        statement=(
+            r"For Anscombe's set I with standardised inputs: $\nabla^2 C = 2I$ and $-\nabla C(\theta) = "
+            r"2(\theta^* - \theta)$ for every $\theta$. With the raw inputs $x_i$, cost $C_x$ and minimum "
+            r"$\theta^*_x$: at $\theta_0 = (0, \tfrac{13}{2})$, $-\nabla C_x(\theta_0)$ is not parallel to "
+            r"$\theta^*_x - \theta_0$."
+        ),
+        check=lambda: _mean_points_at_minimum(raw_everywhere=False),
+        control="the mean gradient points at the minimum whatever the coordinates: with the raw inputs too, "
+                "-grad C_x(theta) is parallel to theta*_x - theta at every theta",
+        control_check=lambda: _mean_points_at_minimum(raw_everywhere=True),
+        evidence="proof",
+        scope="Anscombe's set I: standardised inputs, every (w, b); raw inputs, the one point theta_0 = (0, 13/2); "
+              "gradients and Hessian from the definition of the derivative",
+    )
+)
 
 
 def _points_to(target, exact: bool) -> Verdict:
@@ -360,8 +471,8 @@ register(
     Claim(
         id="parameter-space.mean-vanishes-at-minimum",
         statement=(
-            r"For Anscombe's set I fitted as $y = w x + b$ (raw inputs) at the cost's minimum $\theta^* = (w^*, b^*)$: "
-            r"$\frac{1}{N}\sum_i \nabla L_i(\theta^*) = 0$ while $\nabla L_i(\theta^*) \ne 0$ for every $i$."
+            r"For Anscombe's set I fitted as $y = w x + b$ (raw inputs) at that cost's minimum $\theta^*_x = (w^*_x, b^*_x)$: "
+            r"$\frac{1}{N}\sum_i \nabla L_i(\theta^*_x) = 0$ while $\nabla L_i(\theta^*_x) \ne 0$ for every $i$."
         ),
         check=lambda: _vanishes_at_minimum(units=False),
         control="the mean of the unit directions vanishes at the minimum",
@@ -382,21 +493,29 @@ def _mean_distance(power: int) -> sp.Expr:
 
 def _unit_mean_is_gradient_of(power: int) -> Verdict:
     """At theta0: the mean of the unit directions of the gradients against the gradient (by definition) of the mean
-    distance to the zero-loss lines raised to ``power``; for the distance itself, also that it descends C."""
+    distance to the zero-loss lines raised to ``power``; for the distance itself, also that it descends C.
+
+    ``D`` contains ``Abs``: its difference quotient's limit is taken from both sides (the engine raises at a kink),
+    and the check first makes sure that no residual ``r_i`` is 0 at theta0, so that ``D`` is smooth there."""
     point = {w: THETA0[0], b: THETA0[1]}
+    fitted = [k + 1 for k, (r, _, _) in enumerate(line_geometry(THETA0)) if r == 0]
+    if fitted:
+        return Verdict(False, f"theta_0 lies on the zero-loss line of example {fitted[0]}: D has a kink there",
+                       evidence="proof")
     gradients = [_at(g, THETA0) for g in EXAMPLE_GRADIENTS]
     units = _mean([(u / sp.sqrt(u * u + v * v), v / sp.sqrt(u * u + v * v)) for u, v in gradients])
     surface = _mean_distance(power)
     slope = [derivative_by_definition(surface, p, point) for p in (w, b)]
     verdict = _at_point(THETA0, [u - s for u, s in zip(units, slope)],
-                        "the mean of the unit directions minus the limit of the difference quotients of the mean "
+                        "no residual r_i is 0 at theta_0 (exact), so D is smooth there; the mean of the unit directions "
+                        "minus the limit of the difference quotients (both one-sided limits, which agree) of the mean "
                         f"distance{'' if power == 1 else ' squared'} is 0 in exact algebraic numbers")
     if not verdict.holds:
         return verdict
     if _sign(_dot(units, _at(COST_GRADIENT, THETA0))) <= 0:
         return Verdict(False, "minus the mean of the unit directions does not descend C", evidence="proof")
-    return Verdict(True, f"{verdict.method}; its dot product with grad C(theta_0) is positive (exact evaluation)",
-                   residual=verdict.residual, evidence="proof")
+    return Verdict(True, f"{verdict.method}; its dot product with grad C(theta_0) is positive (sign certified by an "
+                         "outward-rounded interval enclosure)", residual=verdict.residual, evidence="proof")
 
 
 register(
@@ -412,8 +531,8 @@ register(
         control="the mean of the unit directions is the gradient of the mean squared distance to the lines",
         control_check=lambda: _unit_mean_is_gradient_of(2),
         evidence="proof",
-        scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2); gradient of D from "
-              "its difference quotients",
+        scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2), where no r_i is 0; "
+              "gradient of D from both one-sided limits of its difference quotients",
     )
 )
 
@@ -431,47 +550,186 @@ def first_order_changes(theta) -> list[sp.Expr]:
     return [sp.radsimp(-_dot(_at(g, theta), mean)) for g in EXAMPLE_GRADIENTS]
 
 
-def _mean_step(all_fall: bool) -> Verdict:
-    """Along theta - eta gbar: each loss and the cost exactly (every theta, eta), and the signs at theta0."""
-    step = {w: w - ETA * COST_GRADIENT[0], b: b - ETA * COST_GRADIENT[1]}
-    rates = first_order_changes(THETA0)
-    if all_fall:  # the belief: the mean step lowers every example's loss, -g_i . gbar = -|g_i . gbar|
-        return _at_point(THETA0, [r + sp.Abs(r) for r in rates], "every first-order change -g_i . gbar is <= 0")
+def _step(theta=None) -> dict:
+    """The substitution (w, b) -> theta - eta gbar(theta); ``theta=None``: the symbolic point (w, b)."""
+    if theta is None:
+        return {w: w - ETA * COST_GRADIENT[0], b: b - ETA * COST_GRADIENT[1]}
+    mean = _at(COST_GRADIENT, theta)
+    return {w: theta[0] - ETA * mean[0], b: theta[1] - ETA * mean[1]}
+
+
+def _mean_step(first_order_exact: bool) -> Verdict:
+    """Along theta - eta gbar, for every theta and eta: each loss and the cost against their expansions in eta.
+
+    With ``first_order_exact`` (the control) the cost is compared with its first-order part alone,
+    ``C(theta) - eta |gbar|^2``: the belief that the cost falls for every step size."""
+    step = _step()
+    if first_order_exact:
+        return _identity([COST.xreplace(step) - (COST - ETA * _dot(COST_GRADIENT, COST_GRADIENT))],
+                         "C(theta - eta gbar) minus C(theta) - eta |gbar|^2")
     sides = []
     for surface, grad, z in zip(SURFACES, EXAMPLE_GRADIENTS, Z):
         along = z * COST_GRADIENT[0] + COST_GRADIENT[1]  # a_i . gbar
         sides.append(surface.xreplace(step)
                      - (surface - ETA * _dot(grad, COST_GRADIENT) + ETA**2 * along**2))
+    square = _dot(COST_GRADIENT, COST_GRADIENT)
     curvature = sp.Add(*[(z * COST_GRADIENT[0] + COST_GRADIENT[1]) ** 2 for z in Z]) / COUNT
-    sides.append(COST.xreplace(step)
-                 - (COST - ETA * _dot(COST_GRADIENT, COST_GRADIENT) + ETA**2 * curvature))
-    verdict = _identity(sides, "each L_i(theta - eta gbar) and C(theta - eta gbar) minus its expansion in eta")
+    sides.append(COST.xreplace(step) - (COST - ETA * square + ETA**2 * curvature))
+    sides.append(curvature - square)
+    sides.append(COST.xreplace(step) - (COST - ETA * (1 - ETA) * square))
+    w_star, b_star = cost_minimum_exact()
+    sides += [w - COST_GRADIENT[0] / 2 - w_star, b - COST_GRADIENT[1] / 2 - b_star]
+    return _identity(sides, "each L_i(theta - eta gbar) and C(theta - eta gbar) minus its expansion in eta, "
+                            "(1/N) sum (a_i . gbar)^2 - |gbar|^2, C(theta - eta gbar) minus C(theta) - eta (1 - eta) "
+                            "|gbar|^2, and theta - gbar/2 - theta*,")
+
+
+register(
+    Claim(
+        id="parameter-space.mean-step-expansion",
+        statement=(
+            r"For Anscombe's set I, every $\theta$ and every step size $\eta$, with $g_i = \nabla L_i(\theta)$, "
+            r"$\bar g = \nabla C(\theta)$ and $a_i = (z_i, 1)$: $L_i(\theta - \eta\bar g) = L_i(\theta) - "
+            r"\eta\, g_i\cdot\bar g + \eta^2 (a_i\cdot\bar g)^2$, $\frac{1}{N}\sum_i (a_i\cdot\bar g)^2 = "
+            r"\lVert\bar g\rVert^2$, so $C(\theta - \eta\bar g) = C(\theta) - \eta\lVert\bar g\rVert^2 + "
+            r"\eta^2\frac{1}{N}\sum_i (a_i\cdot\bar g)^2 = C(\theta) - \eta(1 - \eta)\lVert\bar g\rVert^2$; "
+            r"and $\theta - \tfrac12\bar g = \theta^*$."
+        ),
+        check=lambda: _mean_step(first_order_exact=False),
+        control="the first-order picture is exact: C(theta - eta gbar) = C(theta) - eta |gbar|^2, so the cost falls "
+                "for every step size",
+        control_check=lambda: _mean_step(first_order_exact=True),
+        evidence="proof",
+        scope="Anscombe's set I (standardised inputs); every (w, b) and every eta; gradients from the definition",
+    )
+)
+
+
+@functools.lru_cache(maxsize=None)
+def step_changes(theta=THETA0) -> tuple[sp.Poly, ...]:
+    """``L_i(theta - eta gbar) - L_i(theta)`` for each example, as a polynomial in ``eta`` (by substitution, exactly).
+
+    Example:
+        >>> step_changes()[2].all_coeffs()
+        [272481049/7562500, -445689/34375, 0]
+    """
+    step = _step(theta)
+    point = {w: theta[0], b: theta[1]}
+    return tuple(sp.Poly(sp.radsimp(sp.expand(s.xreplace(step) - s.xreplace(point))), ETA) for s in SURFACES)
+
+
+@functools.lru_cache(maxsize=None)
+def worse_thresholds(theta=THETA0) -> tuple[sp.Expr, ...]:
+    """Each example's threshold ``tau_i``: for ``eta > 0`` its loss rises along the mean step exactly when ``eta > tau_i``.
+
+    ``L_i(theta - eta gbar) - L_i(theta) = eta (c_i eta - b_i)`` with ``c_i = (a_i . gbar)^2 > 0``, so
+    ``tau_i = b_i / c_i = g_i . gbar / (a_i . gbar)^2``, read off the exact polynomial of :func:`step_changes`.
+
+    Raises:
+        ArithmeticError: some change has a constant term, or a leading coefficient that is not positive.
+
+    Example:
+        >>> [worse_thresholds()[k] for k in (2, 6, 9)]
+        [5940/16507, -8140/5493, -2310]
+    """
+    taus = []
+    for k, change in enumerate(step_changes(theta)):
+        c2, c1, c0 = (change.coeff_monomial(ETA**j) for j in (2, 1, 0))
+        if c0 != 0 or change.degree() > 2 or _sign(c2) <= 0:
+            raise ArithmeticError(f"example {k + 1}: the change {change} is not eta (c eta - b) with c > 0")
+        taus.append(sp.radsimp(-c1 / c2))
+    return tuple(taus)
+
+
+def worse_at(eta, theta=THETA0) -> list[int]:
+    """The examples (numbered from 1) whose loss rises for the step ``eta``, by direct exact evaluation.
+
+    Example:
+        >>> worse_at(sp.Rational(1, 2))
+        [3, 7, 10]
+    """
+    return [k + 1 for k, change in enumerate(step_changes(theta)) if _sign(change.as_expr().xreplace({ETA: eta})) > 0]
+
+
+#: the sets the page states: for small steps, at eta = 1/2, and just below eta = 1
+WORSE_SMALL, WORSE_HALF, WORSE_BELOW_ONE = [7, 10], [3, 7, 10], [2, 3, 5, 6, 7, 10, 11]
+
+
+def _step_sizes_to_test(taus) -> list[sp.Rational]:
+    """One step size in each interval of eta > 0 between consecutive thresholds, each threshold itself, and 1/2."""
+    cuts = sorted({t for t in taus if t > 0})
+    sizes = {cuts[0] / 2, cuts[-1] + 1, sp.Rational(1, 2), *cuts}
+    sizes |= {(lo + hi) / 2 for lo, hi in zip(cuts, cuts[1:])}
+    return sorted(sizes)
+
+
+def _worse_sets(rule) -> Verdict:
+    """At theta0: the examples made worse by the step eta (direct exact evaluation) against ``rule(eta, k)``.
+
+    Each change is ``eta (c_i eta - b_i)`` with ``c_i > 0`` (:func:`worse_thresholds`), so the set of examples
+    made worse is constant between consecutive thresholds and a step size in each interval and at each threshold
+    covers every eta > 0."""
+    taus = worse_thresholds()
+    point = {w: THETA0[0], b: THETA0[1]}
+    for eta in _step_sizes_to_test(taus):
+        actual = worse_at(eta)
+        predicted = [k + 1 for k in range(COUNT) if rule(eta, k)]
+        if actual != predicted:
+            wrong = sorted(set(actual) ^ set(predicted))
+            gap = tuple(step_changes()[k - 1].as_expr().xreplace({ETA: eta}) for k in wrong)
+            return Verdict(False, f"exact evaluation at eta = {eta}: the examples made worse are {actual}, not "
+                                  f"{predicted}", witness={**point, ETA: eta}, gap=gap, evidence="proof")
+    return Verdict(True, f"exact: each L_i(theta_0 - eta gbar) - L_i(theta_0) is eta (c_i eta - b_i) with c_i > 0, "
+                         f"and the examples made worse agree at {len(_step_sizes_to_test(taus))} step sizes, one in "
+                         "each interval between thresholds and each threshold", evidence="proof")
+
+
+def _some_examples_worse() -> Verdict:
+    taus = worse_thresholds()
+    rates = first_order_changes(THETA0)
+    agree = all(sp.radsimp(t + r / (z * m[0] + m[1]) ** 2) == 0 for t, r, z, m in
+                zip(taus, rates, Z, [_at(COST_GRADIENT, THETA0)] * COUNT))
+    if not agree:
+        return Verdict(False, "some tau_i is not g_i . gbar / (a_i . gbar)^2", evidence="proof")
+    verdict = _worse_sets(lambda eta, k: taus[k] < eta)
     if not verdict.holds:
         return verdict
-    signs = [_sign(r) for r in rates]
-    if 1 not in signs:
-        return Verdict(False, "no example's loss rises at theta_0", evidence="proof")
-    worse = [k + 1 for k, s in enumerate(signs) if s == 1]
-    return Verdict(True, f"{verdict.method}; at theta_0 the first-order change -g_i . gbar is positive (exact "
-                         f"evaluation) for examples {worse}", residual=verdict.residual, evidence="proof")
+    negative = [k + 1 for k, t in enumerate(taus) if t < 0]
+    positive = sorted((t, k + 1) for k, t in enumerate(taus) if t > 0)
+    first, below_one = positive[0], [k for t, k in positive if t < 1]
+    w_star, b_star = cost_minimum_exact()
+    landing = [THETA0[0] - _at(COST_GRADIENT, THETA0)[0] / 2 - w_star, THETA0[1] - _at(COST_GRADIENT, THETA0)[1] / 2
+               - b_star]
+    facts = [negative == WORSE_SMALL and len(negative) + len(positive) == COUNT, first[1] == 3,
+             positive[1][0] > first[0], worse_at(first[0]) == worse_at(first[0] / 2) == WORSE_SMALL,
+             all(sp.radsimp(v) == 0 for v in landing), worse_at(sp.Rational(1, 2)) == WORSE_HALF,
+             sorted(negative + below_one) == WORSE_BELOW_ONE == worse_at((max(t for t, _ in positive if t < 1) + 1) / 2)]
+    if not all(facts):
+        return Verdict(False, f"a stated set or threshold is wrong: {facts}", evidence="proof")
+    return Verdict(True, f"{verdict.method}; tau_i < 0 exactly for examples {negative}, the smallest positive is "
+                         f"tau_3 = {first[0]}; theta_0 - gbar/2 = theta*, where examples {WORSE_HALF} are worse; "
+                         f"for max(tau_i < 1) < eta < 1, examples {WORSE_BELOW_ONE} (all exact rationals)",
+                   evidence="proof")
 
 
 register(
     Claim(
         id="parameter-space.some-examples-get-worse",
         statement=(
-            r"For Anscombe's set I, every $\theta$ and every step size $\eta$, with $g_i = \nabla L_i(\theta)$ and "
-            r"$\bar g = \nabla C(\theta)$: $L_i(\theta - \eta\bar g) = L_i(\theta) - \eta\, g_i\cdot\bar g "
-            r"+ \eta^2 (a_i\cdot\bar g)^2$ and $C(\theta - \eta\bar g) = C(\theta) - \eta\lVert\bar g\rVert^2 + "
-            r"\eta^2\frac{1}{N}\sum_i (a_i\cdot\bar g)^2$, $a_i = (z_i, 1)$; at $\theta_0 = (0, \tfrac{13}{2})$, "
-            r"$g_i\cdot\bar g < 0$ for some $i$."
+            r"For Anscombe's set I at $\theta_0 = (0, \tfrac{13}{2})$, with $g_i = \nabla L_i(\theta_0)$, "
+            r"$\bar g = \nabla C(\theta_0)$ and $\tau_i = g_i\cdot\bar g / (a_i\cdot\bar g)^2$: for every "
+            r"$\eta > 0$, $L_i(\theta_0 - \eta\bar g) > L_i(\theta_0)$ exactly when $\eta > \tau_i$. Only "
+            r"$\tau_7$ and $\tau_{10}$ are negative and the smallest positive one is $\tau_3$, so for "
+            r"$0 < \eta \le \tau_3$ the step makes exactly examples 7 and 10 worse; at $\eta = \tfrac12$, where "
+            r"$\theta_0 - \eta\bar g = \theta^*$, exactly 3, 7 and 10; for $\max\{\tau_i : \tau_i < 1\} < \eta < 1$, "
+            r"exactly 2, 3, 5, 6, 7, 10 and 11."
         ),
-        check=lambda: _mean_step(all_fall=False),
-        control="the mean step lowers every example's loss to first order: -g_i . gbar <= 0 for every i at theta_0",
-        control_check=lambda: _mean_step(all_fall=True),
+        check=_some_examples_worse,
+        control="the first-order reading: for every step size eta > 0 the examples made worse are those with "
+                "g_i . gbar < 0",
+        control_check=lambda: _worse_sets(lambda eta, k: first_order_changes(THETA0)[k] > 0),
         evidence="proof",
-        scope="Anscombe's set I (standardised inputs); the expansions for every (w, b) and eta, gradients from the "
-              "definition; the signs at the one point theta_0 = (0, 13/2)",
+        scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2); every step size eta > 0",
     )
 )
 
@@ -479,10 +737,12 @@ register(
 def cost_step_bound(theta) -> sp.Expr:
     """``|gbar|^2 / ((1/N) sum_i (a_i . gbar)^2)`` at ``theta``: the cost falls along ``-gbar`` for every step below it.
 
+    ``theta`` may be symbolic: the bound is 1 at every ``theta`` other than the minimum.
+
     Example:
-        >>> cost_step_bound(THETA0)
-        1
+        >>> cost_step_bound(THETA0), cost_step_bound((w, b))
+        (1, 1)
     """
     mean = _at(COST_GRADIENT, theta)
     curvature = sp.Add(*[(z * mean[0] + mean[1]) ** 2 for z in Z]) / COUNT
-    return sp.radsimp(sp.expand(_dot(mean, mean)) / sp.expand(curvature))
+    return sp.cancel(sp.radsimp(sp.expand(_dot(mean, mean)) / sp.expand(curvature)), extension=sp.sqrt(10))

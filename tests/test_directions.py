@@ -56,12 +56,33 @@ def test_a_line_crosses_a_rectangle_iff_its_corners_are_not_all_on_one_side():
     assert lines_crossing(z, y, (-1, 1), (-1, 1)) == sampled
 
 
-def test_the_mean_step_makes_examples_worse_where_the_exact_signs_say():
-    from gradavg.derivations.parameter_space import THETA0, first_order_changes
+def test_the_mean_step_makes_examples_worse_where_the_exact_thresholds_say():
+    from gradavg.derivations.parameter_space import (THETA0, WORSE_BELOW_ONE, WORSE_HALF, WORSE_SMALL,
+                                                     first_order_changes, step_changes, worse_at, worse_thresholds)
     z, y = anscombe_standardised()
     figure, numbers = disagreement_figure(z, y, (0.0, 6.5), (-2.5, 4.5), (3.5, 10.5))
-    exact = first_order_changes(THETA0)
-    assert numbers["worse"] == [k + 1 for k, rate in enumerate(exact) if rate > 0] == [7, 10]
-    assert np.allclose(numbers["rates"], [float(r) for r in exact])
+    taus = worse_thresholds()
+    assert numbers["worse_small"] == [k + 1 for k, rate in enumerate(first_order_changes(THETA0)) if rate > 0]
+    assert numbers["worse_small"] == WORSE_SMALL and numbers["worse_at_half"] == WORSE_HALF
+    assert numbers["worse_below_one"] == WORSE_BELOW_ONE
+    assert np.allclose(numbers["thresholds"], [float(t) for t in taus])
     assert np.isclose(numbers["cost_rate"], np.mean(numbers["rates"]))
+    # the thresholds are where each loss stops falling: just below tau_i it has not risen, just above it has
+    for k, tau in enumerate(taus):
+        if tau > 0:
+            change = step_changes()[k].as_expr()
+            assert change.xreplace({step_changes()[k].gens[0]: tau}) == 0
+            assert k + 1 not in worse_at(tau * sp.Rational(999, 1000)) and k + 1 in worse_at(tau * sp.Rational(1001, 1000))
+    # the step's exact change in C, eta (1 - eta) |gbar|^2, is the mean of the examples' changes
+    eta = sp.Rational(3, 4)
+    mean_change = sum(c.as_expr().xreplace({c.gens[0]: eta}) for c in step_changes()) / len(z)
+    assert np.isclose(float(mean_change), numbers["cost_rate"] * float(eta * (1 - eta)))
     matplotlib.pyplot.close(figure)
+
+
+def test_interval_signs_are_certified_and_refuse_what_they_cannot_decide():
+    from gradavg.derivations.parameter_space import _sign, enclosure
+    assert _sign(sp.sqrt(2) - sp.Rational(1414, 1000)) == 1 and _sign(sp.Rational(-1, 3)) == -1
+    assert _sign(sp.sqrt(8) - 2 * sp.sqrt(2)) == 0
+    with pytest.raises(ValueError):
+        enclosure(sp.exp(1))

@@ -331,25 +331,31 @@ def lines_crossing(z: np.ndarray, y: np.ndarray, w_range, b_range) -> int:
 
 
 def disagreement_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
-    """Which examples the mean step makes worse: to first order, example i's loss changes by ``-eta g_i . gbar``.
+    """Which examples the mean step ``theta - eta gbar`` makes worse, exactly, for each step size ``eta`` in (0, 1).
 
-    Left: contours of the cost ``C`` with every zero-loss line, minus each example's
-    gradient at ``point`` (gray, or orange and dashed for an example whose loss rises
-    along the mean step, ``g_i . gbar < 0``) and the mean step ``-gbar`` (red).
-    Right: the first-order rate ``-g_i . gbar`` for each example (bars, orange,
-    hatched and labelled with their value where positive) and the cost's rate
-    ``-|gbar|^2``, their mean (red line).
+    Example i's loss changes by ``eta (eta (a_i . gbar)**2 - g_i . gbar)``, ``a_i = (z_i, 1)``: it rises for every
+    ``eta > 0`` when ``g_i . gbar < 0``, and otherwise exactly when ``eta`` exceeds its threshold
+    ``tau_i = g_i . gbar / (a_i . gbar)**2``.
+
+    Left: contours of the cost ``C`` with every zero-loss line, minus each example's gradient at ``point``
+    (orange and dashed: worse for every step; purple: worse once ``eta > tau_i`` with ``tau_i < 1``; gray:
+    ``tau_i >= 1``) and the mean step's path for ``0 <= eta <= 1`` (red), marked at the smallest positive
+    threshold and at ``eta = 1/2``, where it reaches the minimum (star) when the inputs are standardised.
+    Right: for each example, the step sizes in (0, 1) at which its loss rises (bars), with the thresholds.
 
     Returns:
-        ``(figure, numbers)``: ``rates`` (the eleven ``-g_i . gbar``), ``worse`` (the
-        numbers, from 1, of the examples whose rate is positive) and ``cost_rate``
-        (``-|gbar|^2``).
+        ``(figure, numbers)``: ``rates`` (the eleven first-order rates ``-g_i . gbar``), ``thresholds`` (the
+        ``tau_i``), ``worse_small`` (the examples, from 1, with ``tau_i < 0``: the ones made worse by every step up
+        to the smallest positive threshold, ``first_threshold``), ``worse_at_half`` (at ``eta = 1/2``),
+        ``worse_below_one`` (the examples with ``tau_i < 1``) and ``cost_rate`` (``-|gbar|^2``).
 
     Example:
         >>> z, y = anscombe_standardised()
         >>> figure, numbers = disagreement_figure(z, y, (0.0, 6.5), (-2.5, 4.5), (3.5, 10.5))
-        >>> numbers["worse"], round(numbers["cost_rate"], 3), round(float(np.mean(numbers["rates"])), 3)
-        ([7, 10], -14.011, -14.011)
+        >>> numbers["worse_small"], round(numbers["first_threshold"], 4), numbers["worse_at_half"]
+        ([7, 10], 0.3598, [3, 7, 10])
+        >>> numbers["worse_below_one"], round(numbers["cost_rate"], 3), round(float(np.mean(numbers["rates"])), 3)
+        ([2, 3, 5, 6, 7, 10, 11], -14.011, -14.011)
         >>> import matplotlib.pyplot as plt; plt.close(figure)
     """
     import matplotlib.pyplot as plt  # imported here: the claims use this module without figures
@@ -357,43 +363,60 @@ def disagreement_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
     grads = per_example_gradients(linear_regression(1))(point, z, y)
     mean = grads.mean(axis=0)
     rates = -(grads @ mean)
-    worse = [k for k in range(len(z)) if rates[k] > 0]
+    along = np.column_stack([z, np.ones_like(z)]) @ mean  # a_i . gbar
+    thresholds = -rates / along**2
+    always = [k for k in range(len(z)) if thresholds[k] < 0]
+    later = [k for k in range(len(z)) if 0 < thresholds[k] < 1]
+    first_k = min((k for k in range(len(z)) if thresholds[k] > 0), key=lambda k: thresholds[k])
+    first = float(thresholds[first_k])
+    colours = ["tab:orange" if k in always else "tab:purple" if k in later else "tab:gray" for k in range(len(z))]
 
     w_grid, b_grid = _grid(w_range, b_range)
     cost = ((w_grid[..., None] * z + b_grid[..., None] - y) ** 2).mean(axis=-1)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9.6, 4.8), layout="constrained",
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.9), layout="constrained",
                                          gridspec_kw={"width_ratios": [1.1, 1]})
     left.contour(w_grid, b_grid, cost, levels=np.geomspace(cost.min() + 0.3, cost.max(), 10), cmap="viridis",
                  linewidths=0.7)
-    _zero_loss_lines(left, z, y, w_range, highlight=worse, color="tab:orange", lw=1.4, ls="--")
+    _zero_loss_lines(left, z, y, w_range, highlight=always, color="tab:orange", lw=1.4, ls="--")
     scale = 2.4 / np.linalg.norm(grads, axis=1).max()
     for k, g in enumerate(grads):
-        if k in worse:
-            _arrow(left, point, g, scale, color="tab:orange", lw=2.0, linestyle="--")
+        if k in always:
+            _arrow(left, point, g, scale, color=colours[k], lw=2.0, linestyle="--")
         else:
-            _arrow(left, point, g, scale, color="tab:gray", lw=1.0)
-    _arrow(left, point, mean, scale, color="tab:red", lw=3.0)
+            _arrow(left, point, g, scale, color=colours[k], lw=1.6 if k in later else 1.0)
+    _arrow(left, point, mean, 1.0, color="tab:red", lw=2.5)  # the path theta - eta gbar, 0 <= eta <= 1
+    for eta, marker, size in ((first, "D", 5), (0.5, "*", 13)):
+        left.plot(point[0] - eta * mean[0], point[1] - eta * mean[1], marker, color="white" if marker == "*" else
+                  "black", mec="black", ms=size, mew=0.8, zorder=5)
     left.plot(*point, "o", color="black", ms=5)
     left.set(xlim=w_range, ylim=b_range, xlabel="slope $w$", ylabel="intercept $b$",
-             title="The mean step and the examples it makes worse")
+             title="Minus each gradient and the mean step's path")
     left.set_aspect("equal")
-    left.plot([], [], color="tab:gray", label="minus a gradient: loss falls")
-    left.plot([], [], color="tab:orange", ls="--", lw=2, label="minus a gradient: loss rises")
-    left.plot([], [], color="tab:red", lw=3, label=r"the mean step $-\bar g$")
-    left.legend(loc="lower left", fontsize=7)
+    left.plot([], [], color="tab:orange", ls="--", lw=2, label=r"loss rises for every $\eta > 0$")
+    left.plot([], [], color="tab:purple", lw=1.6, label=r"rises once $\eta > \tau_i$ ($\tau_i < 1$)")
+    left.plot([], [], color="tab:gray", label=r"falls for every $0 < \eta < 1$")
+    left.plot([], [], color="tab:red", lw=2.5, label=r"$\theta - \eta\bar g$, $0 \leq \eta \leq 1$")
+    left.plot([], [], "D", color="black", ms=4, ls="none",
+              label=rf"$\eta = \tau_{{{first_k + 1}}}$, the smallest $\tau_i > 0$")
+    left.plot([], [], "*", color="white", mec="black", ms=10, ls="none", label=r"$\eta = 1/2$: the minimum")
+    left.legend(loc="lower left", fontsize=6.5)
 
-    numbers = np.arange(1, len(z) + 1)
-    bars = right.bar(numbers, rates, color=["tab:orange" if k in worse else "tab:gray" for k in range(len(z))],
-                     edgecolor="black", linewidth=0.6)
-    for k in worse:  # a rate can be too small to see as a bar: say it in words too
-        bars[k].set_hatch("//")
-        right.annotate(f"+{rates[k]:.3g}", (numbers[k], max(rates[k], 0)), xytext=(0, 3), textcoords="offset points",
-                       ha="center", va="bottom", fontsize=7, color="black")
-    cost_rate = -float(mean @ mean)
-    right.axhline(cost_rate, color="tab:red", lw=2, label=r"$C$: $-|\bar g|^2$, the mean of the bars")
-    right.axhline(0, color="black", lw=0.8)
-    right.set_xticks(numbers)
-    right.set(xlabel="example $i$", ylabel=r"rate of change of $L_i$ along $-\bar g$: $-g_i\cdot\bar g$",
-              title="First order: each loss along the mean step")
-    right.legend(loc="lower left", fontsize=7)
-    return figure, {"rates": [float(r) for r in rates], "worse": [k + 1 for k in worse], "cost_rate": cost_rate}
+    rows = np.arange(1, len(z) + 1)
+    for k in range(len(z)):
+        start = max(float(thresholds[k]), 0.0)
+        if start < 1:
+            right.barh(rows[k], 1 - start, left=start, color=colours[k], edgecolor="black", linewidth=0.6,
+                       hatch="//" if k in always else None, height=0.6)
+        label = r"every $\eta > 0$" if k in always else rf"$\tau_{{{k + 1}}} = {thresholds[k]:.3g}$"
+        right.annotate(label, (1.01, rows[k]), xycoords=("axes fraction", "data"), va="center", fontsize=7,
+                       annotation_clip=False)
+    right.axvline(first, color="black", lw=1.0, ls="--")
+    right.axvline(0.5, color="black", lw=1.0, ls=":")
+    right.set(xlim=(0, 1), ylim=(len(z) + 0.7, 0.3), yticks=rows, xlabel=r"step size $\eta$ ($C$ falls for every "
+              r"$0 < \eta < 1$)", ylabel="example $i$", title="Exactly: the step sizes at which each loss rises")
+    right.text(first, 0.35, rf" $\eta = \tau_{{{first_k + 1}}}$", fontsize=7, va="top")
+    right.text(0.5, 0.35, r" $\eta = 1/2$", fontsize=7, va="top")
+    return figure, {"rates": [float(r) for r in rates], "thresholds": [float(t) for t in thresholds],
+                    "worse_small": [k + 1 for k in always], "first_threshold": first,
+                    "worse_at_half": [k + 1 for k in range(len(z)) if thresholds[k] < 0.5],
+                    "worse_below_one": sorted(k + 1 for k in always + later), "cost_rate": -float(mean @ mean)}
