@@ -141,8 +141,9 @@ def _square_of_mean() -> Verdict:
     batch = examples(DATA, 2)
     losses = [LOSS.xreplace(e) for e in batch]
     mean = sp.Add(*losses) / 2
-    parallel = [sp.expand(limit_at_zero(difference_quotient(mean**2, p)) - 2 * mean * sp.diff(mean, p))
-                for p in PARAMS]
+    mean_gradient = [(sp.diff(losses[0], p) + sp.diff(losses[1], p)) / 2 for p in PARAMS]  # per example, then mean
+    parallel = [sp.expand(limit_at_zero(difference_quotient(mean**2, p)) - 2 * mean * g)
+                for p, g in zip(PARAMS, mean_gradient)]
     if verdict.holds or any(parallel):
         return Verdict(True, "the square of the mean was not shown to be a rescaled mean gradient")
     return dataclasses.replace(verdict, method=f"{verdict.method}; and grad C = 2 (mean L) (mean grad L_i) "
@@ -262,11 +263,15 @@ CLIP = sp.Integer(1)
 def clip(gradient, threshold=CLIP) -> list[sp.Expr]:
     """Scale ``gradient`` (a list of exact values) down to norm at most ``threshold``, as DP-SGD does.
 
+    The zero vector, where ``min(1, threshold / norm)`` is undefined, is returned unchanged.
+
     Example:
         >>> clip([sp.Integer(3), sp.Integer(4)])
         [3/5, 4/5]
         >>> clip([sp.Integer(3), sp.Integer(4)], threshold=6)
         [3, 4]
+        >>> clip([sp.Integer(0), sp.Integer(0)])
+        [0, 0]
     """
     norm = sp.sqrt(sp.Add(*[g**2 for g in gradient]))
     return [g * sp.Min(1, threshold / norm) for g in gradient] if norm != 0 else list(gradient)
@@ -316,7 +321,8 @@ def _clipping_inactive() -> Verdict:
 
 _register(Case(
     "nonadditive.clipping",
-    r"With $\operatorname{clip}(g) = g\,\min(1, 1/\lVert g\rVert)$ and $L_i = (w x_i + b - y_i)^2$: "
+    r"With $\operatorname{clip}(g) = g\,\min(1, 1/\lVert g\rVert)$ ($\operatorname{clip}(0) = 0$) and "
+    r"$L_i = (w x_i + b - y_i)^2$: "
     r"$\frac12\bigl(\operatorname{clip}(\nabla L_1) + \operatorname{clip}(\nabla L_2)\bigr) \ne "
     r"\operatorname{clip}\bigl(\nabla \tfrac12(L_1 + L_2)\bigr)$ at an exact point.",
     _clipping,
@@ -334,25 +340,38 @@ labels = sp.IndexedBase("y")
 theta = sp.Symbol("theta", positive=True)
 #: the Bernoulli likelihood of label y_i under success probability theta
 LIKELIHOOD = theta ** labels[i] * (1 - theta) ** (1 - labels[i])
-#: minus its log, written out as one example's loss
-NEG_LOG = -labels[i] * sp.log(theta) - (1 - labels[i]) * sp.log(1 - theta)
 
 
-def _log_likelihood(cost_of_product: Callable[[sp.Expr], sp.Expr], loss: sp.Expr) -> Verdict:
-    """Compare d/dtheta of a cost of the product of N likelihoods with the sum of per-example derivatives.
+def per_example_derivative(cost: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    """d/dtheta of ``cost`` of one example's likelihood, as it stands, then brought to one fraction.
+
+    ``diff`` differentiates ``-log`` of the likelihood by the chain rule and the
+    product rule (the log is never split); ``together``, ``powsimp`` (which adds
+    exponents of the same base) and ``cancel`` only tidy the quotient.
+
+    Example:
+        >>> per_example_derivative(lambda p: -sp.log(p))
+        (-theta + y[i])/(theta**2 - theta)
+    """
+    return sp.cancel(sp.powsimp(sp.together(sp.diff(cost(LIKELIHOOD), theta))))
+
+
+def _log_likelihood(cost: Callable[[sp.Expr], sp.Expr]) -> Verdict:
+    """Compare d/dtheta of ``cost`` of the product of N likelihoods with the sum of d/dtheta of ``cost`` of each.
 
     Left side: the product is evaluated in closed form (powers of theta with summed
     exponents, a sufficient statistic), then the cost is differentiated as it
-    stands: ``-log`` of the product by the chain rule, ``-u'/u``. The log of the
-    product is never split into a sum of logs (``expand_log`` would apply the
-    very rule being proved). Right
-    side: each example's loss is differentiated and the derivatives summed. Both
-    are rewritten in the statistic ``sum y_i`` and must cancel, for symbolic N.
-    A witness is searched at N = 2 with labels in {0, 1} and theta in (0, 1).
+    stands: ``-log`` of the product by the chain rule, ``-u'/u``. Right side:
+    ``cost`` of one example's likelihood (``-log p_i``, the log not split either)
+    differentiated the same way (:func:`per_example_derivative`), summed over
+    ``i``. The log of a product is never split into a sum of logs on either side
+    (``expand_log`` would apply the very rule being proved). Both are rewritten in
+    the statistic ``sum y_i`` and must cancel, for symbolic N. A witness is
+    searched at N = 2 with labels in {0, 1} and theta in (0, 1).
     """
     product = sp.Product(LIKELIHOOD, (i, 1, N)).doit()
-    lhs = sp.diff(cost_of_product(product), theta)
-    rhs = sp.Sum(sp.diff(loss, theta), (i, 1, N))
+    lhs = sp.diff(cost(product), theta)
+    rhs = sp.Sum(per_example_derivative(cost), (i, 1, N))
     at_two = (lhs - rhs).subs(N, 2).doit()
     for value in (sp.Rational(1, 3), sp.Rational(3, 4)):
         for first, second in itertools.product((0, 1), repeat=2):
@@ -366,17 +385,18 @@ def _log_likelihood(cost_of_product: Callable[[sp.Expr], sp.Expr], loss: sp.Expr
     residual = sp.cancel(sp.together(left - right))
     if residual != 0:
         raise ArithmeticError(f"the residual {residual} is not 0 but no witness turned up")
-    return Verdict(True, "symbolic: the closed-form product and the sum of per-example derivatives, "
-                         "both in the statistic sum y_i, cancel for every N", residual=(residual,), evidence="proof")
+    return Verdict(True, "symbolic: the derivative of minus the log of the closed-form product and the sum of the "
+                         "derivatives of each example's minus log-likelihood, both in the statistic sum y_i, cancel "
+                         "for every N", residual=(residual,), evidence="proof")
 
 
 register(Claim(
     "nonadditive.log-likelihood",
     r"For Bernoulli likelihoods $p_i(\theta) = \theta^{y_i}(1-\theta)^{1-y_i}$, every $N$ and $0 < \theta < 1$: "
     r"$\frac{d}{d\theta}\bigl(-\log\prod_{i=1}^N p_i\bigr) = \sum_{i=1}^N \frac{d}{d\theta}\bigl(-\log p_i\bigr)$.",
-    lambda: _log_likelihood(lambda product: -sp.log(product), NEG_LOG),
+    lambda: _log_likelihood(lambda likelihood: -sp.log(likelihood)),
     "minus the product of the likelihoods, without the log, against the sum of minus the likelihoods",
-    lambda: _log_likelihood(lambda product: -product, -LIKELIHOOD),
+    lambda: _log_likelihood(lambda likelihood: -likelihood),
     evidence="proof",
     scope="every N >= 1; labels symbolic; every theta in (0, 1)",
 ))

@@ -4,30 +4,54 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.engine.claims import Claim, Verdict, register
+import dataclasses
+
+from gradavg.engine.claims import Claim, Verdict, over_cases, register
 from gradavg.engine.exact import decide_polynomial
-from gradavg.topics.same_point import epoch_difference_coefficients, gradient_at, quadratic_losses, stale_average_identity
+from gradavg.topics.same_point import (
+    epoch_difference_coefficients,
+    gradient_at,
+    quadratic_losses,
+    stale_average_any_n,
+    stale_average_identity,
+)
 
 THETA = sp.symbols("theta_1 theta_2")
-N_STALE = 3
-#: each example's gradient is taken at theta + delta_i
-SHIFTS = [sp.symbols(f"delta_{i}_1 delta_{i}_2") for i in range(1, N_STALE + 1)]
+#: the dimensions of theta for which the Hessian-term identity is proved, each for a symbolic N
+DIMENSIONS = (1, 2, 3)
+
+
+def _stale_any_n(with_hessian: bool) -> Verdict:
+    """The Hessian-term identity for every N (symbolic), in each dimension of :data:`DIMENSIONS`.
+
+    Holds when every dimension's identity is proved; fails with the first
+    dimension's witness (found at N = 2).
+    """
+    verdicts = []
+    for d in DIMENSIONS:
+        verdict = stale_average_any_n(sp.symbols(f"theta_1:{d + 1}"), with_hessian=with_hessian)
+        if not verdict.holds:
+            return dataclasses.replace(verdict, method=f"{verdict.method}, theta in R^{d}, N = 2")
+        verdicts.append(verdict)
+    return Verdict(True, f"{verdicts[-1].method}; for theta in R^d, d = {', '.join(map(str, DIMENSIONS))}",
+                   residual=verdicts[-1].residual, evidence=over_cases(v.evidence for v in verdicts))
+
 
 register(
     Claim(
         id="same-point.hessian-quadratic",
         statement=(
-            r"For quadratic losses $L_i(\theta)=\tfrac12\theta^\top A_i\theta-b_i^\top\theta$ ($N=3$, "
-            r"$\theta\in\mathbb{R}^2$) and any shifts $\delta_i$: "
+            r"For every $N \ge 1$ and quadratic losses $L_i(\theta)=\tfrac12\theta^\top A_i\theta-b_i^\top\theta$ "
+            r"with symmetric $A_i$, $\theta\in\mathbb{R}^d$ ($d = 1, 2, 3$), and any shifts $\delta_i$: "
             r"$\frac1N\sum_i\nabla L_i(\theta+\delta_i)=\nabla C(\theta)+\frac1N\sum_i H_i\,\delta_i$, "
             r"$H_i=\nabla^2 L_i$."
         ),
-        check=lambda: stale_average_identity(quadratic_losses(N_STALE, THETA), THETA, SHIFTS),
+        check=lambda: _stale_any_n(True),
         control="the same average without the Hessian term, mean of grad L_i(theta + delta_i) = grad C(theta)",
-        control_check=lambda: stale_average_identity(quadratic_losses(N_STALE, THETA), THETA, SHIFTS,
-                                                     with_hessian=False),
-        evidence="proof",
-        scope="N = 3 quadratic losses on R^2 with free coefficients; free shifts",
+        control_check=lambda: _stale_any_n(False),
+        evidence="exhaustive",
+        scope="every N >= 1 (N symbolic, sufficient statistics) and each d = 1, 2, 3; coefficients, point and "
+              "shifts symbolic",
     )
 )
 
@@ -68,12 +92,14 @@ register(
 # --- one epoch of sequential steps against one full-batch step ------------------
 
 ETA = sp.Symbol("eta")
-N_EPOCH = 3
+#: the epoch lengths checked, each with free coefficients: the proposition is stated for these N
+EPOCH_SIZES = (1, 2, 3, 4)
+N = sp.Symbol("N", integer=True, positive=True)
 
 
-def _epoch(orders_kept) -> Verdict:
-    """Iterate the epoch symbolically and compare with the closed-form polynomial in eta."""
-    losses = quadratic_losses(N_EPOCH, THETA)
+def _epoch_at(n: int, leading_only: bool) -> Verdict:
+    """Iterate an epoch of ``n`` steps symbolically and compare with the closed-form polynomial in eta."""
+    losses = quadratic_losses(n, THETA)
     point = list(THETA)
     for loss in losses:  # theta_i = theta_{i-1} - eta * grad L_i(theta_{i-1})
         point = [sp.expand(p - ETA * g) for p, g in zip(point, gradient_at(loss, THETA, point))]
@@ -83,26 +109,39 @@ def _epoch(orders_kept) -> Verdict:
     coefficients = epoch_difference_coefficients(hessians, gradients)
     closed = sp.zeros(2, 1)
     for k, c in coefficients.items():
-        if k in orders_kept:
+        if k == 2 or not leading_only:
             closed += ETA**k * c
     difference = [s - f - c for s, f, c in zip(point, full_step, closed)]
     return decide_polynomial(difference, "sequential endpoint minus full-batch step minus the closed form is 0",
                              symbols=(ETA, *THETA))
 
 
+def _epoch(leading_only: bool) -> Verdict:
+    """The closed form for every epoch length in :data:`EPOCH_SIZES`; fails with the first length's witness."""
+    verdicts = []
+    for n in EPOCH_SIZES:
+        verdict = _epoch_at(n, leading_only)
+        if not verdict.holds:
+            return dataclasses.replace(verdict, method=f"{verdict.method}, at N = {n}",
+                                       witness={N: sp.Integer(n), **verdict.witness})
+        verdicts.append(verdict)
+    return Verdict(True, f"{verdicts[-1].method}, for each N = {', '.join(map(str, EPOCH_SIZES))}",
+                   residual=verdicts[-1].residual, evidence=over_cases(v.evidence for v in verdicts))
+
+
 register(
     Claim(
         id="same-point.epoch-polynomial",
         statement=(
-            r"For quadratic losses ($N=3$, $\theta\in\mathbb{R}^2$), one epoch of steps "
+            r"For $N \le 4$ quadratic losses on $\theta\in\mathbb{R}^2$, one epoch of steps "
             r"$\theta_i=\theta_{i-1}-\eta\nabla L_i(\theta_{i-1})$ ends at "
             r"$\theta-\eta\sum_i g_i+\sum_{k=2}^{N}(-\eta)^k\sum_{j<s_1<\dots<s_{k-1}}H_{s_{k-1}}\cdots H_{s_1}g_j$, "
             r"$g_j=\nabla L_j(\theta)$."
         ),
-        check=lambda: _epoch({2, 3}),
+        check=lambda: _epoch(False),
         control="the difference truncated to its leading term, eta^2 sum_{j<s} H_s g_j",
-        control_check=lambda: _epoch({2}),
-        evidence="proof",
-        scope="N = 3 quadratic losses on R^2 with free coefficients; every eta",
+        control_check=lambda: _epoch(True),
+        evidence="exhaustive",
+        scope="each N = 1, 2, 3, 4: quadratic losses on R^2 with free coefficients; every eta",
     )
 )

@@ -12,8 +12,10 @@ from gradavg.topics.same_point import (
     epoch_difference_coefficients,
     gradient_at,
     hessian_term,
+    indexed_quadratic_loss,
     quadratic_losses,
     sequential_epoch,
+    stale_average_any_n,
     stale_average_identity,
 )
 
@@ -64,3 +66,25 @@ def test_epoch_comparison_and_figure():
     assert np.allclose(out["difference"], out["predicted"], atol=1e-14)
     assert not np.allclose(out["difference"], out["leading"], atol=1e-14)
     assert len(epoch_paths_figure(x, y, out, (-1, 1), (-1, 1)).axes) == 1
+
+
+def test_indexed_quadratic_loss_has_a_symmetric_hessian_free_of_the_parameters():
+    i = sp.Symbol("i")
+    hess = sp.hessian(indexed_quadratic_loss(i, [u, v]), [u, v])
+    assert hess == hess.T and not hess.free_symbols & {u, v}
+
+
+def test_stale_identity_for_symbolic_n_is_proved_and_its_control_refuted_at_n_2():
+    verdict = stale_average_any_n([u, v])
+    assert verdict.holds and verdict.evidence == "proof" and "N symbolic" in verdict.method
+    control = stale_average_any_n([u, v], with_hessian=False)
+    assert not control.holds and control.witness[sp.Symbol("N", integer=True, positive=True)] == 2
+    assert all(sp.sympify(value).is_Rational for value in control.witness.values())
+
+
+def test_epoch_claim_is_exhaustive_over_its_sizes_and_its_control_fails_first_at_n_3():
+    from gradavg.derivations.same_point import EPOCH_SIZES, N, _epoch
+
+    verdict = _epoch(False)
+    assert verdict.holds and verdict.evidence == "exhaustive" and str(max(EPOCH_SIZES)) in verdict.method
+    assert _epoch(True).witness[N] == 3

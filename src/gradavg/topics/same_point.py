@@ -18,9 +18,10 @@ import sympy as sp
 
 from ..engine.claims import Verdict
 from ..engine.exact import decide
-from ..engine.gradients import H, limit_in_ring
+from ..engine.gradients import H, difference_quotient, limit_at_zero, limit_in_ring
 from ..engine.models import linear_regression
 from ..engine.numeric import per_example_gradients
+from ..engine.sums import as_statistics
 
 
 def quadratic_losses(n: int, params: Sequence[sp.Symbol]) -> list[sp.Expr]:
@@ -123,6 +124,72 @@ def stale_average_identity(
 
     names = [s for s in symbols if not (orders and s == scale)]
     return decide(difference_at, names, prove, seed=seed)
+
+
+def indexed_quadratic_loss(index: sp.Expr, params: Sequence[sp.Symbol]) -> sp.Expr:
+    """Example ``index``'s quadratic loss ``1/2 theta^T A_index theta - b_index^T theta``, coefficients indexed.
+
+    ``A[index, r, s]`` (``r <= s``, so ``A_index`` is symmetric) and
+    ``b[index, r]`` are entries of :class:`sympy.IndexedBase` objects, so the
+    index may be a symbol and the loss summed over a symbolic number of examples.
+
+    Example:
+        >>> w = sp.Symbol("w")
+        >>> indexed_quadratic_loss(sp.Symbol("i"), [w])
+        w**2*A[i, 1, 1]/2 - w*b[i, 1]
+    """
+    a, b = sp.IndexedBase("A"), sp.IndexedBase("b")
+    d = len(params)
+    entry = lambda r, c: a[index, min(r, c) + 1, max(r, c) + 1]  # noqa: E731
+    quadratic = sp.Add(*[entry(r, c) * params[r] * params[c] for r in range(d) for c in range(d)]) / 2
+    return sp.expand(quadratic - sp.Add(*[b[index, r + 1] * params[r] for r in range(d)]))
+
+
+def stale_average_any_n(params: Sequence[sp.Symbol], *, with_hessian: bool = True, witness_n: int = 2,
+                        seed: int = 0) -> Verdict:
+    """Decide the Hessian-term identity for quadratic losses and every number ``N`` of examples, ``N`` symbolic.
+
+    ``mean_i grad L_i(theta + delta_i) == grad C(theta) + (1/N) sum_i H_i delta_i`` with
+    ``L_i`` from :func:`indexed_quadratic_loss` and shifts ``delta[i, r]``.
+    Left: example ``i``'s gradient (``diff`` of its own loss, index ``i``
+    symbolic) at its own shifted point, summed over ``i = 1..N`` and divided by
+    ``N``. Right: the cost ``C = (1/N) sum_i L_i`` rewritten in sufficient
+    statistics (by the algebra of finite sums), its derivative in each
+    parameter the limit of the difference quotient of that closed form, plus
+    the Hessian term, summed the same way (left out when ``with_hessian`` is
+    false). Both sides in the statistics must cancel; a witness is searched at
+    ``N = witness_n``.
+
+    Example:
+        >>> w = sp.Symbol("w")
+        >>> stale_average_any_n([w]).evidence, stale_average_any_n([w], with_hessian=False).holds
+        ('proof', False)
+    """
+    n, i = sp.Symbol("N", integer=True, positive=True), sp.Symbol("i", integer=True, positive=True)
+    delta = sp.IndexedBase("delta")
+    loss = indexed_quadratic_loss(i, params)
+    shift = [delta[i, r + 1] for r in range(len(params))]
+    shifted = gradient_at(loss, params, [p + s for p, s in zip(params, shift)])
+    hessian = sp.hessian(loss, params) * sp.Matrix(shift) if with_hessian else sp.zeros(len(params), 1)
+    closed, meaning = as_statistics(sp.Sum(loss, (i, 1, n)) / n)
+    sides = []
+    for r, p in enumerate(params):
+        left, more = as_statistics(sp.Sum(shifted[r], (i, 1, n)) / n)
+        term, most = as_statistics(sp.Sum(hessian[r], (i, 1, n)) / n)
+        meaning.update(more)
+        meaning.update(most)
+        sides.append(left - limit_at_zero(difference_quotient(closed, p)) - term)
+    concrete = [side.xreplace(meaning).subs(n, witness_n).doit() for side in sides]
+    symbols = sorted({s for c in concrete for s in c.free_symbols if isinstance(s, sp.Indexed)} | set(params), key=str)
+    return decide(
+        lambda point: [c.xreplace(point) for c in concrete],
+        symbols,
+        lambda: ([sp.cancel(sp.together(side)) for side in sides],
+                 "the mean of shifted gradients minus the difference-quotient limit of the cost and the Hessian "
+                 "term, all in sufficient statistics, cancels to 0, N symbolic"),
+        fixed={n: witness_n},
+        seed=seed,
+    )
 
 
 def epoch_difference_coefficients(hessians: Sequence, gradients: Sequence) -> dict[int, object]:
