@@ -13,8 +13,9 @@ import sympy as sp
 
 from gradavg.engine.claims import Claim, Verdict, register
 from gradavg.engine.exact import decide, decide_polynomial
+from gradavg.engine.gradients import difference_quotient, limit_at_zero
 from gradavg.engine.sums import as_statistics
-from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap, sgd_updates
+from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap
 
 N = sp.Symbol("N", integer=True, positive=True)
 i = sp.Symbol("i", integer=True, positive=True)
@@ -28,26 +29,36 @@ def _loss(example) -> sp.Expr:
     return (w * x[example] + b - y[example]) ** 2
 
 
-def _symbolic_n(sum_side, mean_side) -> Verdict:
-    """Decide ``sum_side == mean_side`` for every N: each side a function of (the sum's closed form, the mean gradient).
+def _by_definition(expr: sp.Expr, param: sp.Symbol) -> sp.Expr:
+    """The derivative of ``expr`` in ``param`` as the limit of its difference quotient: no ``diff``, no sum rule."""
+    return limit_at_zero(difference_quotient(expr, param))
 
-    The sum is rewritten in sufficient statistics and differentiated as a
-    polynomial in (w, b); the mean's gradient averages per-example gradients.
-    Neither route differentiates inside a sum.
+
+def _symbolic_n(difference, sum_penalty=sp.S.Zero, mean_penalty=sp.S.Zero) -> Verdict:
+    """Decide ``difference(p, grad S_pen, grad C_pen) == 0`` for every N, each gradient from its own closed form.
+
+    ``S_pen`` is the sum ``sum_i L_i`` plus ``sum_penalty``, its sum rewritten
+    in sufficient statistics; ``C_pen`` is the mean, written as the sum
+    ``sum_i L_i / N`` of the scaled losses (not as ``S / N``) and rewritten the
+    same way, plus ``mean_penalty``. Each gradient is the limit of the
+    difference quotient of its closed form: neither route differentiates
+    inside a sum or uses the constant-factor rule.
     """
     closed_sum, meaning = as_statistics(sp.Sum(_loss(i), (i, 1, N)))
-    sides = []
-    for p in PARAMS:
-        mean_gradient, more = as_statistics(sp.Sum(sp.diff(_loss(i), p), (i, 1, N)) / N)
-        meaning.update(more)
-        sides.append(sum_side(p, sp.diff(closed_sum, p)) - mean_side(p, mean_gradient))
+    closed_mean, more = as_statistics(sp.Sum(_loss(i) / N, (i, 1, N)))
+    meaning.update(more)
+    sides = [difference(p, _by_definition(closed_sum + sum_penalty, p), _by_definition(closed_mean + mean_penalty, p))
+             for p in PARAMS]
     concrete = [s.xreplace(meaning).subs(N, WITNESS_N).doit() for s in sides]
     data = [v[e] for e in range(1, WITNESS_N + 1) for v in (x, y)]
     return decide(lambda point: [sp.expand(c.xreplace(point)) for c in concrete], [w, b, eta, lam, *data],
-                  lambda: ([sp.expand(s) for s in sides], "both sides in sufficient statistics expand to the same "
-                                                          "polynomial, for every N"),
+                  lambda: ([sp.cancel(sp.together(s)) for s in sides],
+                           "the limits of the difference quotients of both closed forms, in sufficient statistics, "
+                           "cancel to the same rational function, for every N"),
                   fixed={N: WITNESS_N})
 
+
+SQUARED_NORM = w**2 + b**2
 
 register(
     Claim(
@@ -57,12 +68,13 @@ register(
             r"$C = S/N$: $\theta - \eta\,\nabla S(\theta) = \theta - (\eta N)\,\nabla C(\theta)$ for all $\theta$ "
             r"and $\eta$; so $\nabla S = N\,\nabla C$, and $S$ and $C$ have the same stationary points."
         ),
-        check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * N * g),
+        check=lambda: _symbolic_n(lambda p, g_sum, g_mean: (p - eta * g_sum) - (p - eta * N * g_mean)),
         control="the same step size eta on the sum and on the mean",
-        control_check=lambda: _symbolic_n(lambda p, g: p - eta * g, lambda p, g: p - eta * g),
+        control_check=lambda: _symbolic_n(lambda p, g_sum, g_mean: (p - eta * g_sum) - (p - eta * g_mean)),
         evidence="proof",
-        scope=("every N >= 1; squared-error losses of the line w x + b, data symbolic; every theta and eta; "
-               "grad S from the sum in sufficient statistics, grad C as the mean of the per-example gradients"),
+        scope=("every N >= 1 (N symbolic); squared-error losses of the line w x + b, data symbolic; every theta and "
+               "eta; grad S and grad C each the limit of the difference quotient of its own closed form in "
+               "sufficient statistics (S = sum of L_i, C = sum of L_i/N), no diff"),
     )
 )
 
@@ -75,12 +87,15 @@ register(
             r"N\,\nabla\bigl(C + \tfrac{\lambda/N}{2}\lVert\theta\rVert^2\bigr)$: "
             r"weight decay $\lambda$ on the sum is weight decay $\lambda/N$ on the mean."
         ),
-        check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam / N * p)),
+        check=lambda: _symbolic_n(lambda p, g_sum, g_mean: g_sum - N * g_mean,
+                                  lam / 2 * SQUARED_NORM, lam / N / 2 * SQUARED_NORM),
         control="the same strength lambda on the sum as on the mean",
-        control_check=lambda: _symbolic_n(lambda p, g: g + lam * p, lambda p, g: N * (g + lam * p)),
+        control_check=lambda: _symbolic_n(lambda p, g_sum, g_mean: g_sum - N * g_mean,
+                                          lam / 2 * SQUARED_NORM, lam / 2 * SQUARED_NORM),
         evidence="proof",
-        scope=("every N >= 1; squared-error losses of the line w x + b, data symbolic; the penalty on both w and b; "
-               "every theta and lambda"),
+        scope=("every N >= 1 (N symbolic); squared-error losses of the line w x + b, data symbolic; the penalty on "
+               "both w and b; every theta and lambda; both penalised costs differentiated as wholes from the "
+               "difference quotient of their closed forms in sufficient statistics, no diff"),
     )
 )
 
@@ -108,8 +123,9 @@ register(
             r"where $C_\cup$ is the union's mean cost: one step of $k\eta$ plus a Hessian term."
         ),
         check=lambda: _linear_scaling((2, 3)),
-        control="the linear scaling rule taken as exact: k steps of eta land where one step of k*eta does",
-        control_check=lambda: _linear_scaling(()),
+        control=("the eta^2 Hessian term taken as the whole correction, as if second order were exact for quadratic "
+                 "losses: k steps of eta end at one step of k*eta plus eta^2 sum_{j<l} H_l g_j, no eta^3 term"),
+        control_check=lambda: _linear_scaling((2,)),
         evidence="proof",
         scope=("theta in R^2; k = 3 batches, each the mean of two quadratic losses with free symmetric A_i and free "
                "b_i; every theta and eta"),
@@ -151,8 +167,8 @@ register(
             r"$\varepsilon = 0$, scaling the loss changes nothing."
         ),
         check=lambda: _scale_invariant(adam_updates, eps / c),
-        control="plain SGD, whose update for the loss multiplied by c is c times larger",
-        control_check=lambda: _scale_invariant(sgd_updates, eps / c),
+        control="Adam exactly scale-invariant with epsilon > 0: the loss multiplied by c, epsilon left unchanged",
+        control_check=lambda: _scale_invariant(adam_updates, eps),
         evidence="proof",
         scope=("three Adam steps of one parameter with beta_1 = 0.9, beta_2 = 0.999; gradients symbolic; one "
                "constant c > 0 for all steps; every eta > 0 and epsilon >= 0 where the updates are defined"),

@@ -66,3 +66,55 @@ def test_adam_with_coupled_l2_reaches_the_ridge_fit_of_its_convention_and_adamw_
     for on in ("mean", "sum"):
         assert np.allclose(adam_fit(x, y, on, l2=2.0, steps=4000), ridge_fit(x, y, 2.0, on), atol=1e-4)
     assert np.allclose(adam_fit(x, y, "mean", decay=2.0), adam_fit(x, y, "sum", decay=2.0), atol=1e-6)
+
+
+def test_the_second_moment_operator_is_the_average_over_every_batch_drawn_with_replacement():
+    from itertools import product
+
+    from gradavg.topics.mean_or_sum import second_moment_operator
+
+    design = np.array([[1.0, 1.0], [-2.0, 1.0], [0.5, 1.0]])
+    eta, batch = 0.3, 2
+    hessians = [2 * np.outer(a, a) for a in design]
+    total = np.zeros((4, 4))
+    batches = list(product(range(len(design)), repeat=batch))  # every ordered draw, each equally likely
+    for rows in batches:
+        step = np.eye(2) - eta * sum(hessians[r] for r in rows) / batch
+        total += np.kron(step, step)
+    assert np.allclose(second_moment_operator(design, batch, eta), total / len(batches))
+
+
+def test_the_mean_square_limit_is_below_the_expected_iterates_and_grows_with_the_batch():
+    from gradavg.topics.mean_or_sum import mean_square_stable_step
+
+    x, y = noisy_line()
+    x = (x - x.mean()) / x.std()
+    design = np.column_stack([x, np.ones_like(x)])
+    expected = largest_stable_steps(x, y, [len(x)])["mean"][0]
+    limits = [mean_square_stable_step(design, b) for b in (1, 4, 16, 10**6)]
+    assert all(a < b for a, b in zip(limits, limits[1:]))
+    assert limits[0] < 0.4 * expected and np.isclose(limits[-1], expected, rtol=1e-4)
+
+
+def test_full_batch_adamw_ends_in_the_box_of_half_width_one_over_lambda_whatever_the_data():
+    x, y = noisy_line()
+    x = (x - x.mean()) / x.std()
+    design = np.column_stack([x, np.ones_like(x)])
+    for data in (y, 3 * y, y + 5, -y):
+        free = np.linalg.lstsq(design, data, rcond=None)[0]
+        box = np.clip(free, -0.5, 0.5)  # the mean Hessian is 2 I here, so the box-constrained fit is the clipped one
+        for on in ("mean", "sum"):
+            assert np.allclose(adam_fit(x, data, on, decay=2.0, steps=4000), box, atol=1e-2)
+
+
+def test_a_nearer_wrong_closed_form_for_k_steps_is_rejected_too():
+    from gradavg.topics.same_point import gradient_at
+
+    w, b, eta = sp.symbols("w b eta")
+    batches = batch_mean_losses(3, 2, [w, b])
+    gap = scaling_gap(batches, [w, b], eta)  # k small steps minus one step of k eta
+    hessians = [sp.hessian(c, [w, b]) for c in batches]
+    grads = [sp.Matrix(gradient_at(c, [w, b], [w, b])) for c in batches]
+    swapped = eta**2 * sum((hessians[j] @ grads[l] for j in range(3) for l in range(j + 1, 3)), sp.zeros(2, 1))
+    swapped -= eta**3 * hessians[2] @ hessians[1] @ grads[0]
+    assert any(sp.expand(g - s) != 0 for g, s in zip(gap, swapped))

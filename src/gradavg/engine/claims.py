@@ -330,7 +330,7 @@ def get(claim_id: str, module: str | None = None) -> Claim:
 
     Example:
         >>> get("linearity.general-n").control
-        'the cost is the square of the mean loss, C = (mean of L_i)^2'
+        'the sum taken for the mean: grad of sum_i L_i = (1/N) sum_i grad L_i (the 1/N dropped from the cost)'
         >>> get("linearity.general-n", module="gradavg.derivations.linearity").id
         'linearity.general-n'
     """

@@ -15,7 +15,7 @@ class ClaimReport:
     Example:
         >>> report = ClaimReport(get("linearity.general-n").run())
         >>> print(repr(report).splitlines()[1])
-        control (the cost is the square of the mean loss, C = (mean of L_i)^2): rejected; fails · ...
+        control (the sum taken for the mean: grad of sum_i L_i = (1/N) sum_i grad L_i (the 1/N dropped from the cost)): rejected; fails · ...
     """
 
     def __init__(self, result: Result):

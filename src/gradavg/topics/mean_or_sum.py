@@ -252,3 +252,72 @@ def largest_stable_steps(x: np.ndarray, y: np.ndarray, sizes: Sequence[int]) -> 
         out["mean"].append(2 / top)
         out["sum"].append(2 / (n * top))
     return {key: np.array(values) for key, values in out.items()}
+
+
+def second_moment_operator(design: np.ndarray, batch: int, eta: float) -> np.ndarray:
+    """``E[(I - eta H_S) (x) (I - eta H_S)]`` for a batch ``S`` of ``batch`` rows drawn uniformly with replacement.
+
+    For the squared error ``(a_i . theta - y_i)^2`` of the rows ``a_i`` of
+    ``design`` the per-example Hessian is ``H_i = 2 a_i a_i^T`` and one step on
+    a batch mean multiplies the error ``theta - theta*`` by ``I - eta H_S``,
+    ``H_S`` the batch mean of the ``H_i``. With ``B`` independent uniform draws,
+    ``E[H_S (x) H_S] = H (x) H + (M - H (x) H) / B`` with ``H`` the mean Hessian
+    and ``M`` the mean of ``H_i (x) H_i``; this matrix, acting on the
+    vectorised second moment ``E[e e^T]``, is the part of its one-step update
+    that multiplies it (the rest is the added gradient noise).
+
+    Example:
+        One example, so every batch is the same: the operator is the Kronecker square.
+
+        >>> design = np.array([[1.0, 1.0]])
+        >>> step = np.eye(2) - 0.1 * 2 * np.outer(design[0], design[0])
+        >>> bool(np.allclose(second_moment_operator(design, 3, 0.1), np.kron(step, step)))
+        True
+    """
+    first, second = _moment_terms(design, batch)
+    return np.eye(len(first)) - eta * first + eta**2 * second
+
+
+def _moment_terms(design: np.ndarray, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """The coefficients of ``eta`` and ``eta^2`` in :func:`second_moment_operator` (its ``I - eta A + eta^2 Q``)."""
+    hessians = np.array([2 * np.outer(a, a) for a in design])
+    mean = hessians.mean(axis=0)
+    squares = np.mean([np.kron(h, h) for h in hessians], axis=0)
+    identity = np.eye(len(mean))
+    return (np.kron(mean, identity) + np.kron(identity, mean),
+            np.kron(mean, mean) + (squares - np.kron(mean, mean)) / batch)
+
+
+def mean_square_stable_step(design: np.ndarray, batch: int, grid: int = 200) -> float:
+    """The step size below which minibatch SGD on the squared error keeps a bounded second moment (batches with replacement).
+
+    The second moment of the error is bounded exactly while the spectral radius
+    of :func:`second_moment_operator` is below 1. Scans ``grid`` steps in
+    ``(0, 2/lambda_max]`` (``lambda_max`` of the mean Hessian: the expected
+    iterate's limit, which no batch size passes) for the first one with radius
+    ``>= 1``, then bisects: every scanned step below the returned value is stable.
+
+    Example:
+        One feature: the radius is ``|1 - 2 eta H + eta^2 (H^2 + (M - H^2)/B)|``, below 1 for
+        ``eta < 2 H / (H^2 + (M - H^2)/B)`` with ``H``, ``M`` the mean of ``h_i = 2 a_i^2`` and of ``h_i^2``.
+
+        >>> design = np.array([[1.0], [2.0], [3.0]])
+        >>> h = 2 * design[:, 0] ** 2
+        >>> H, M = h.mean(), (h**2).mean()
+        >>> bool(np.isclose(mean_square_stable_step(design, 2), 2 * H / (H**2 + (M - H**2) / 2)))
+        True
+    """
+    top = np.linalg.eigvalsh(2 * design.T @ design / len(design))[-1]
+
+    first, second = _moment_terms(design, batch)
+
+    def radius(eta):
+        return np.max(np.abs(np.linalg.eigvals(np.eye(len(first)) - eta * first + eta**2 * second)))
+
+    steps = np.linspace(0, 2 / top, grid + 1)[1:]
+    unstable = next((k for k, eta in enumerate(steps) if radius(eta) >= 1), len(steps) - 1)
+    low, high = (steps[unstable - 1] if unstable else 0.0), steps[unstable]
+    for _ in range(50):
+        middle = (low + high) / 2
+        low, high = (middle, high) if radius(middle) < 1 else (low, middle)
+    return float(low)
