@@ -47,15 +47,15 @@ register(
     Claim(
         id="accumulation.total-count",
         statement=(
-            r"Accumulating over micro-batches $B_1,\dots,B_K$ of sizes $n_k$, $N=\sum_k n_k$, the gradients of "
-            r"$\frac{1}{N}\sum_{i\in B_k} L_i$ sum to $\nabla \frac{1}{N}\sum_{i=1}^{N} L_i$ "
-            r"(squared-error regression, sizes $11+101$ and $1+2+4$)."
+            r"For squared-error linear regression with one feature and micro-batches $B_1,\dots,B_K$ of "
+            r"$11+101$ or $1+2+4$ examples, $N=\sum_k n_k$, for all data and $(w,b)$: the gradients of "
+            r"$\frac{1}{N}\sum_{i\in B_k} L_i$ sum to $\nabla \frac{1}{N}\sum_{i=1}^{N} L_i$."
         ),
         check=lambda: _all_splits(total_count_weights),
         control="the mean of per-micro-batch mean losses, (1/K) sum_k (1/n_k) sum_{i in B_k} L_i, with unequal sizes",
         control_check=lambda: _all_splits(mean_of_means_weights),
         evidence="proof",
-        scope="squared-error regression, micro-batch sizes 11 + 101 and 1 + 2 + 4; data and parameters symbolic",
+        scope="squared-error linear regression, one feature; micro-batch sizes 11 + 101 and 1 + 2 + 4 only; data and parameters symbolic",
     )
 )
 
@@ -84,15 +84,17 @@ register(
     Claim(
         id="accumulation.mean-of-means-gap",
         statement=(
-            r"With micro-batch mean gradients $\bar g_k = \frac{1}{n_k}\sum_{i\in B_k}\nabla L_i$, the mean of "
-            r"means is $\frac{1}{K}\sum_k \bar g_k = \nabla C + \sum_k \bigl(\frac{1}{K}-\frac{n_k}{N}\bigr)\bar g_k$; "
-            r"for $n_1=11$, $n_2=101$: $\nabla C + \frac{45}{112}(\bar g_1-\bar g_2)$."
+            r"For squared-error linear regression with one feature and two micro-batches of $n_1=11$ and "
+            r"$n_2=101$ examples, for all data and $(w,b)$, with micro-batch mean gradients "
+            r"$\bar g_k = \frac{1}{n_k}\sum_{i\in B_k}\nabla L_i$: the mean of means is "
+            r"$\frac{1}{K}\sum_k \bar g_k = \nabla C + \sum_k \bigl(\frac{1}{K}-\frac{n_k}{N}\bigr)\bar g_k "
+            r"= \nabla C + \frac{45}{112}(\bar g_1-\bar g_2)$."
         ),
         check=lambda: _mean_of_means_gap(+1),
         control="the same gap with the opposite sign, sum_k (n_k/N - 1/K) gbar_k",
         control_check=lambda: _mean_of_means_gap(-1),
         evidence="proof",
-        scope="squared-error regression, micro-batch sizes 11 + 101; data and parameters symbolic",
+        scope="squared-error linear regression, one feature; K = 2 micro-batches of 11 + 101 only; data and parameters symbolic",
     )
 )
 
@@ -118,15 +120,16 @@ register(
     Claim(
         id="accumulation.data-parallel",
         statement=(
-            r"With $M$ workers, worker $m$ holding shard $S_m$ of size $n_m$ and local mean gradient $\bar g_m$: "
-            r"$\frac{1}{M}\sum_m \bar g_m = \nabla C$ when all $n_m$ are equal ($4$ shards of $3$), and "
-            r"$\sum_m \frac{n_m}{N}\bar g_m = \nabla C$ for uneven shards ($1+2+3+6$)."
+            r"For squared-error linear regression with one feature, worker $m$ holding shard $S_m$ of size $n_m$ "
+            r"and local mean gradient $\bar g_m$, for all data and $(w,b)$: "
+            r"$\frac{1}{M}\sum_m \bar g_m = \nabla C$ for $4$ shards of $3$, and "
+            r"$\sum_m \frac{n_m}{N}\bar g_m = \nabla C$ for shards of $1+2+3+6$."
         ),
         check=lambda: _data_parallel(count_weighted_mean_weights),
         control="uneven shards 1+2+3+6 all-reduced with the plain mean of local means",
         control_check=lambda: _data_parallel(mean_of_means_weights),
         evidence="proof",
-        scope="squared-error regression, shards 3 + 3 + 3 + 3 and 1 + 2 + 3 + 6; data and parameters symbolic",
+        scope="squared-error linear regression, one feature; shards 3 + 3 + 3 + 3 and 1 + 2 + 3 + 6 only; data and parameters symbolic",
     )
 )
 
@@ -145,14 +148,15 @@ register(
     Claim(
         id="accumulation.summed-loss-workers",
         statement=(
-            r"If each of $M$ workers uses its summed loss $\sum_{i\in S_m} L_i$ and the all-reduce averages, the "
-            r"step's gradient is $\frac{1}{M}\nabla\sum_{i=1}^{N} L_i$: $M$ times smaller than the gradient of the "
-            r"summed loss on one machine ($M=3$, shards $2+3+4$)."
+            r"For squared-error linear regression with one feature and $M=3$ workers with shards of $2+3+4$ "
+            r"examples, for all data and $(w,b)$: if each uses its summed loss $\sum_{i\in S_m} L_i$ and the "
+            r"all-reduce averages, the step's gradient is $\frac{1}{M}\nabla\sum_{i=1}^{N} L_i$, $M$ times smaller "
+            r"than the gradient of the summed loss on one machine."
         ),
         check=lambda: _summed_over_workers(Fraction(1, len(SUM_SHARDS))),
         control="the all-reduce average equals the one-machine gradient of the summed loss",
         control_check=lambda: _summed_over_workers(1),
         evidence="proof",
-        scope="squared-error regression, M = 3 workers with shards 2 + 3 + 4; data and parameters symbolic",
+        scope="squared-error linear regression, one feature; M = 3 workers with shards 2 + 3 + 4 only; data and parameters symbolic",
     )
 )

@@ -118,3 +118,61 @@ def test_mean_of_means_is_noise_for_exchangeable_examples_and_bias_for_length_co
         token_bias_rows(data, [5])
     with pytest.raises(ValueError, match="add up"):
         shuffle_errors(rows, [1, 2])
+
+
+# The referee's cases: the probe's default tolerance against the mean-of-means bug, at the page's sizes.
+PAGE_DATA = sequence_dataset(n_sequences=40, max_tokens=120, seed=0)
+PAGE_TOKENS = token_count(PAGE_DATA)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
+def test_the_probe_separates_the_bug_from_the_correct_loss_in_low_precision(dtype):
+    pytest.importorskip("ml_dtypes")
+    for seed in range(10):
+        correct = probe_additivity(token_mean_loss(PAGE_DATA, dtype), 40, weight=PAGE_TOKENS, seed=seed)
+        assert correct.holds and f"({dtype}, depth 3, " in correct.method
+        # the mean of micro-batch means (4 sequences each) and the mean of per-sequence means
+        for micro_batch in (4, 1):
+            buggy = mean_of_micro_batch_means(PAGE_DATA, micro_batch, dtype)
+            assert not probe_additivity(buggy, 40, weight=PAGE_TOKENS, seed=seed).holds
+
+
+def test_bfloat16_tolerance_sits_between_the_correct_gap_and_the_bugs():
+    pytest.importorskip("ml_dtypes")
+    correct = probe_additivity(token_mean_loss(PAGE_DATA, "bfloat16"), 40, weight=PAGE_TOKENS)
+    assert "rtol 0.0237 (bfloat16, depth 3, 2378 terms, pairwise)" in correct.method
+    assert correct.residual < 0.0237
+    # the old default, 2 (gamma_16(u) + gamma_{n-1}(v)), was 0.134 here: it passed both bugs
+
+
+def test_float32_at_157334_tokens_pairwise_catches_the_bug_sequential_cannot():
+    big = sequence_dataset(40, 8000, seed=0)
+    weight = token_count(big)
+    assert weight(list(range(40))) == 157334
+    correct = token_mean_loss(big, "float32")
+    for seed in range(10):
+        assert probe_additivity(correct, 40, weight=weight, seed=seed).holds
+        for micro_batch in (4, 8):
+            buggy = mean_of_micro_batch_means(big, micro_batch, "float32")
+            assert not probe_additivity(buggy, 40, weight=weight, seed=seed).holds
+    # a running float32 sum allows 2 (gamma_3(u) + gamma_157333(u) + ...) = 0.0189: too loose for the bug, which
+    # passes in 2 of 10 seeds (m = 4) and 4 of 10 (m = 8), as with the old default
+    for micro_batch, passed in ((4, 2), (8, 4)):
+        buggy = mean_of_micro_batch_means(big, micro_batch, "float32")
+        loose = [probe_additivity(buggy, 40, weight=weight, summation="sequential", seed=s) for s in range(10)]
+        assert "rtol 0.0189" in loose[0].method and sum(v.holds for v in loose) == passed
+    # what to do then: probe a float64 copy
+    assert not probe_additivity(mean_of_micro_batch_means(big, 8), 40, weight=weight).holds
+
+
+def test_a_sequential_float32_sum_needs_its_terms_and_summation_named():
+    big = sequence_dataset(40, 8000, seed=0)
+    weight = token_count(big)
+
+    def running_sum(indices):
+        return np.cumsum(np.concatenate([big[i] for i in indices]).astype(np.float32), dtype=np.float32)[-1]
+
+    # terms counted as sequences (no weight): not a bound for a token sum, and a correct loss fails
+    assert not any(probe_additivity(running_sum, 40, seed=s).holds for s in range(10))
+    assert all(probe_additivity(running_sum, 40, seed=s, terms=weight, summation="sequential").holds
+               for s in range(10))

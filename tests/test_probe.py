@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradavg import ProbeError, Verdict, probe_additivity
-from gradavg.checks.probe import default_rtol, unit_roundoff
+from gradavg.checks.probe import default_rtol, summation_depth, unit_roundoff
 
 RNG = np.random.default_rng(2024)
 #: 30 "documents": token ids and targets for a 5-class softmax model, lengths 1..50
@@ -64,7 +64,8 @@ def test_mean_of_means_is_caught_with_a_witness():
     assert math.isclose(w["loss(A + B)"], accumulated_mean_of_means(w["A"] + w["B"]))
     expected = (tokens(w["A"]) * accumulated_mean_of_means(w["A"]) + tokens(w["B"]) * accumulated_mean_of_means(w["B"]))
     assert math.isclose(w["weighted mean"], expected / (tokens(w["A"]) + tokens(w["B"])))
-    assert verdict.gap[0] == w["loss(A + B)"] - w["weighted mean"] and verdict.gap[0] != 0
+    # the gap is computed exactly (in rationals) and then rounded, so it agrees with the float difference closely
+    assert math.isclose(verdict.gap[0], w["loss(A + B)"] - w["weighted mean"], rel_tol=1e-9) and verdict.gap[0] != 0
 
 
 def test_batch_normalised_loss_is_caught():
@@ -117,7 +118,7 @@ def sequence_means_32(indices):
 
 def test_float32_token_mean_holds_at_the_float32_tolerance():
     verdict = probe_additivity(token_mean_32, 30, weight=tokens)
-    assert verdict.holds and "(float32, depth 16, " in verdict.method
+    assert verdict.holds and "(float32, depth 3, " in verdict.method
     # the old float64 default rejected it: the gap is float32 rounding, far above 1e-9
     assert not probe_additivity(token_mean_32, 30, weight=tokens, rtol=1e-9).holds
 
@@ -134,16 +135,17 @@ def _three_values(k, dtype, ulp):
     return lambda idx: dtype(0.5) if len(idx) == 1 else dtype(1 + k * ulp)
 
 
-@pytest.mark.parametrize("dtype, ulp, name, inside", [(float, 2.0**-52, "float64", 17),
-                                                      (np.float32, 2.0**-23, "float32", 17),
-                                                      (np.float16, 2.0**-10, "float16", 16)])
+@pytest.mark.parametrize("dtype, ulp, name, inside", [(float, 2.0**-52, "float64", 4),
+                                                      (np.float32, 2.0**-23, "float32", 4),
+                                                      (np.float16, 2.0**-10, "float16", 3)])
 def test_the_default_tolerance_just_inside_and_just_past(dtype, ulp, name, inside):
-    # 2 examples, 2 terms: rtol = 2 (gamma_16(u) + gamma_1(v)), v = min(u, 2**-24): 17 ulps for float64 and
-    # float32 (v = u), 16 ulps and a little for float16 (v much smaller); a gap of k ulps is k ulps / (1 + k ulps)
+    # 2 examples, 2 terms: rtol = 2 (g_3 + g_1 + g_3 g_1), g_3 = gamma_3(u), g_1 = gamma_1(v), v = min(u, 2**-24):
+    # 4 ulps and a little for float64 and float32 (v = u), 3 ulps and a little for float16 (v much smaller);
+    # a gap of k ulps is k ulps / (1 + k ulps)
     held = probe_additivity(_three_values(inside, dtype, ulp), 2, reduction="sum", trials=1)
     past = probe_additivity(_three_values(inside + 1, dtype, ulp), 2, reduction="sum", trials=1)
-    assert held.holds and f"({name}, depth 16, 2 terms)" in held.method
-    assert not past.holds and f"({name}, depth 16, 2 terms)" in past.method
+    assert held.holds and f"({name}, depth 3, 2 terms, pairwise)" in held.method
+    assert not past.holds and f"({name}, depth 3, 2 terms, pairwise)" in past.method
 
 
 def test_bfloat16_and_torch_style_dtypes_are_read():
@@ -160,17 +162,20 @@ def test_bfloat16_and_torch_style_dtypes_are_read():
     assert unit_roundoff(3) == ("float64", Fraction(1, 2**53))
     # bfloat16: u = 1/256, so depth 127 is allowed (127/256 < 1/2) and 128 is not
     assert default_rtol(Fraction(1, 2**8), 127) == pytest.approx(2 * 127 / 129)
-    # and the float32 accumulation of a bfloat16 sum: 2**23 terms are allowed, 2**23 + 1 are not
-    assert default_rtol(Fraction(1, 2**8), 1, terms=2**23) > 0
+    # and the float32 accumulation of a bfloat16 sum, added sequentially: 2**23 terms are allowed, 2**23 + 2 are not
+    assert default_rtol(Fraction(1, 2**8), 1, terms=2**23, summation="sequential") > 0
     with pytest.raises(ProbeError, match="too large"):
-        default_rtol(Fraction(1, 2**8), 1, terms=2**23 + 2)
+        default_rtol(Fraction(1, 2**8), 1, terms=2**23 + 2, summation="sequential")
+    # added pairwise, the same sum has depth 23 + 16
+    assert default_rtol(Fraction(1, 2**8), 1, terms=2**23 + 2) == pytest.approx(
+        float(2 * (Fraction(1, 255) + Fraction(40, 2**24 - 40) + Fraction(1, 255) * Fraction(40, 2**24 - 40))))
     with pytest.raises(ProbeError, match="too large"):
         default_rtol(Fraction(1, 2**8), 128)
 
 
 def test_the_largest_unit_roundoff_seen_sets_the_tolerance():
     mixed = lambda idx: np.float32(0.5) if len(idx) == 1 else 1.0  # noqa: E731
-    assert "(float32, depth 16, 2 terms)" in probe_additivity(mixed, 2, trials=1).method
+    assert "(float32, depth 3, 2 terms, pairwise)" in probe_additivity(mixed, 2, trials=1).method
     assert "(given)" in probe_additivity(mixed, 2, trials=1, rtol=0.0).method
 
 
@@ -204,8 +209,38 @@ def test_rtol_tolerates_rounding():
         (dict(batch_loss=lambda idx: 1.0, n_examples=4, reduction="max"), "reduction must be one of"),
         (dict(batch_loss=lambda idx: 1.0, n_examples=4, depth=0), "depth must be a positive integer"),
         (dict(batch_loss=lambda idx: np.float16(1.0), n_examples=4, depth=1024), "too large"),
+        (dict(batch_loss=lambda idx: 1.0, n_examples=4, summation="kahan"), "summation must be one of"),
+        (dict(batch_loss=lambda idx: 1.0, n_examples=4, dtype="float8"), "dtype must be one of"),
+        (dict(batch_loss=lambda idx: 1.0, n_examples=4, terms=3), "terms must be callable"),
     ],
 )
 def test_bad_input_names_the_cause(kwargs, message):
     with pytest.raises(ProbeError, match=message):
         probe_additivity(**kwargs)
+
+
+def test_summation_depth_pairwise_and_sequential():
+    assert summation_depth(1) == 0 and summation_depth(2) == 1 and summation_depth(17) == 16
+    assert summation_depth(2**20) == 20 + 16 and summation_depth(2**20, "sequential") == 2**20 - 1
+
+
+def test_a_float32_loss_returned_as_a_python_float_needs_its_dtype_named():
+    item = lambda idx: float(token_mean_32(idx))  # noqa: E731  (what .item() returns)
+    verdict = probe_additivity(item, 30, weight=tokens)
+    # read as float64, the float32 rounding of a correct loss fails, and the message says why
+    assert not verdict.holds and "(float64, depth 3," in verdict.method
+    assert ".item()" in verdict.method and "dtype=" in verdict.method
+    assert probe_additivity(item, 30, weight=tokens, dtype="float32").holds
+
+
+def test_terms_that_cancel_are_outside_the_default_bound():
+    # float32 x_i = 1000 + 0.01 N(0, 1), loss = mean(x) - 1000: the rounding of the mean is relative to 1000,
+    # the values are about 0.01, so the bound relative to the values does not hold; a float64 copy passes
+    x = 1000 + 0.01 * np.random.default_rng(0).normal(size=40)
+    x32 = x.astype(np.float32)
+    verdict = probe_additivity(lambda idx: np.mean(x32[idx], dtype=np.float32) - np.float32(1000), 40)
+    assert not verdict.holds and "terms of one sign" in verdict.method
+    # the cancellation defeats a float64 copy's default tolerance too; there rtol sized to it (1000 / 0.01 times
+    # float64's rounding) separates, which float32's rounding (about 6e-5 absolute on values of 0.01) cannot
+    copy = lambda idx: np.mean(x32[idx].astype(np.float64)) - 1000.0  # noqa: E731
+    assert not probe_additivity(copy, 40).holds and probe_additivity(copy, 40, rtol=1e-9).holds

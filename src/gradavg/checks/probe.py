@@ -38,15 +38,24 @@ UNIT_ROUNDOFF = {
     "bfloat16": Fraction(1, 2**8),
 }
 
-#: the default number of rounded operations assumed on any path from an input to the loss
-DEFAULT_DEPTH = 16
+#: the default number of rounded operations in the loss's own format after its reduction: casting the sum,
+#: converting the count, dividing (see :func:`default_rtol`)
+DEFAULT_DEPTH = 3
+#: the longest run of sequential additions at the leaves of a pairwise (blocked) reduction: NumPy sums blocks of
+#: 128 elements with 8 accumulators, 16 additions each, then 3 more to combine them
+LEAF_ADDITIONS = 16
+#: How the loss code adds its terms up, each with the depth (rounded additions on any path) it implies for
+#: ``terms`` terms: see :func:`summation_depth`.
+SUMMATIONS = ("pairwise", "sequential")
 
 
-def unit_roundoff(value) -> tuple[str, Fraction]:
+def unit_roundoff(value, dtype: str | None = None) -> tuple[str, Fraction]:
     """The dtype name and unit roundoff of a loss value: a Python float, or anything with a ``dtype``.
 
-    Python numbers (and values without a ``dtype``) count as float64; PyTorch's
-    ``torch.float32`` reads as ``float32``.
+    Python numbers (and values without a ``dtype``) count as float64, so a
+    float32 loss returned through ``.item()`` or ``float()`` reads as float64:
+    return the tensor or array itself, or name the format with ``dtype``.
+    PyTorch's ``torch.float32`` reads as ``float32``.
 
     Example:
         >>> unit_roundoff(0.5)
@@ -54,7 +63,14 @@ def unit_roundoff(value) -> tuple[str, Fraction]:
         >>> import numpy as np
         >>> unit_roundoff(np.float32(0.5))
         ('float32', Fraction(1, 16777216))
+        >>> unit_roundoff(0.5, dtype="float32")
+        ('float32', Fraction(1, 16777216))
     """
+    if dtype is not None:
+        name = str(dtype).removeprefix("torch.")
+        if name not in UNIT_ROUNDOFF:
+            raise ProbeError(f"dtype must be one of {', '.join(UNIT_ROUNDOFF)}, got {dtype!r}")
+        return name, UNIT_ROUNDOFF[name]
     name = str(getattr(value, "dtype", "float64")).removeprefix("torch.")
     if name not in UNIT_ROUNDOFF:
         name = "float64"
@@ -69,27 +85,62 @@ def _gamma(n: int, u: Fraction) -> Fraction:
     return nu / (1 - nu)
 
 
-def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1) -> float:
-    """The probe's default relative tolerance, ``2 (gamma_depth(u) + gamma_{terms - 1}(v))``, ``v = min(u, 2**-24)``.
+def summation_depth(terms: int, summation: str = "pairwise") -> int:
+    """The rounded additions on any path of a sum of ``terms`` terms, for the way the code adds them.
 
-    A loss value computed with at most ``depth`` rounded operations per term,
-    in a format of unit roundoff ``u``, and a sum of ``terms`` such terms
-    accumulated in a format of unit roundoff ``v`` (reductions of float16 and
-    bfloat16 accumulate in float32 in NumPy, JAX and PyTorch), is within
-    ``gamma_depth(u) + gamma_{terms - 1}(v)`` times its magnitude of its exact
-    value when the terms are of one sign (Higham 2002, lemma 3.1 and section
-    4.2; ``gamma_n = n u / (1 - n u)``). The difference of ``loss(A + B)`` and
-    the combination of ``loss(A)`` and ``loss(B)`` is then within twice that
-    times the larger magnitude. Each ``n u`` must stay below 1/2.
+    ``"sequential"`` (a Python loop, ``np.cumsum``, an accumulator updated term
+    by term): ``terms - 1``. ``"pairwise"`` (NumPy's ``sum``, tree and blocked
+    reductions): at most ``ceil(log2(terms)) + LEAF_ADDITIONS``, and never more
+    than the sequential count. A reduction deeper than the one named is outside
+    the probe's default tolerance.
+
+    Example:
+        >>> summation_depth(157334, "sequential"), summation_depth(157334), summation_depth(5)
+        (157333, 34, 4)
+    """
+    if summation not in SUMMATIONS:
+        raise ProbeError(f"summation must be one of {SUMMATIONS}, got {summation!r}")
+    if terms <= 1:
+        return 0
+    if summation == "sequential":
+        return terms - 1
+    return min(terms - 1, math.ceil(math.log2(terms)) + LEAF_ADDITIONS)
+
+
+def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1, summation: str = "pairwise") -> float:
+    """The probe's default relative tolerance, ``2 (g_d + g_s + g_d g_s)``, ``g_d = gamma_depth(u)``, ``g_s = gamma_s(v)``.
+
+    Here ``gamma_n(u) = n u / (1 - n u)``, ``s`` is :func:`summation_depth` of
+    ``terms`` and ``summation``, and ``v = min(u, 2**-24)``: reductions of
+    float16 and bfloat16 accumulate in float32 in NumPy, JAX and PyTorch, so
+    the sum part uses float32's unit roundoff for them, not the loss's.
+
+    The model: the loss is a sum (or a mean) of ``terms`` per-example terms.
+    Each term is computed the same way whatever batch it sits in, so its own
+    rounding is the same in ``loss(A + B)``, ``loss(A)`` and ``loss(B)`` and
+    cancels from the comparison; what differs is the reduction, ``s`` rounded
+    additions in a format of unit roundoff ``v``, and then at most ``depth``
+    rounded operations in the loss's own format (casting the sum, converting
+    the count, dividing). When the terms are all of one sign, each computed
+    loss is then within ``(1 + g_s)(1 + g_d) - 1 = g_d + g_s + g_d g_s`` times
+    its magnitude of the exact one (Higham 2002, lemma 3.1 and section 4.2).
+    The probe combines ``loss(A)`` and ``loss(B)`` exactly (in rationals), so
+    ``loss(A + B)`` minus that combination is within twice this bound times the
+    larger magnitude. With terms of both signs that cancel (``mean(x) - 1000``)
+    the bound relative to the values does not hold: pass an ``rtol`` sized to
+    the cancellation, on a float64 copy. Each ``n u`` must stay below 1/2.
 
     Example:
         >>> f"{default_rtol(UNIT_ROUNDOFF['float32']):.3e}"
-        '1.907e-06'
-        >>> f"{default_rtol(UNIT_ROUNDOFF['float64'], terms=1000):.3e}"
-        '2.254e-13'
+        '3.576e-07'
+        >>> f"{default_rtol(UNIT_ROUNDOFF['bfloat16'], terms=2400):.4f}"
+        '0.0237'
+        >>> f"{default_rtol(UNIT_ROUNDOFF['float32'], terms=157334, summation='sequential'):.4f}"
+        '0.0189'
     """
     accumulate = min(u, UNIT_ROUNDOFF["float32"])
-    return float(2 * (_gamma(depth, u) + _gamma(max(terms - 1, 0), accumulate)))
+    final, adding = _gamma(depth, u), _gamma(summation_depth(max(terms, 1), summation), accumulate)
+    return float(2 * (final + adding + final * adding))
 
 
 class ProbeError(ValueError):
@@ -135,6 +186,9 @@ def probe_additivity(
     rtol: float | None = None,
     reduction: str = "auto",
     depth: int = DEFAULT_DEPTH,
+    terms: Callable[[list[int]], int] | None = None,
+    summation: str = "pairwise",
+    dtype: str | None = None,
 ) -> Verdict:
     """Test whether ``batch_loss`` adds up over disjoint parts, as a weighted mean or as a sum.
 
@@ -142,13 +196,25 @@ def probe_additivity(
     ``loss(A + B)`` with the ``weight``-weighted mean
     ``(w(A) loss(A) + w(B) loss(B)) / (w(A) + w(B))`` (the convention of a
     mean-reduced loss) and with the sum ``loss(A) + loss(B)`` (a sum-reduced
-    loss). With ``reduction="auto"`` it holds if either holds on every pair,
-    and its method says which, and so how to accumulate: weight each
-    micro-batch by ``w`` and divide by the total ``w``, or add.
+    loss), both combinations computed exactly in rationals. With
+    ``reduction="auto"`` it holds if either holds on every pair, and its method
+    says which, and so how to accumulate: weight each micro-batch by ``w`` and
+    divide by the total ``w``, or add.
 
     It compares loss values at the parameters ``batch_loss`` closes over, not
     gradients: it cannot see what a training loop does to gradients
     (per-micro-batch ``clip_grad_norm_``, per-example clipping, hooks).
+
+    The default tolerance (:func:`default_rtol`) is a rounding bound, not a
+    margin, and it is a bound only when its assumptions hold: ``terms`` counts
+    the terms the loss really sums (tokens, for a token-level loss: pass
+    ``terms=`` or ``weight=`` the token count, even for a summed loss),
+    ``summation`` names how the code adds them, the dtype is the one the loss
+    is computed in (a float32 loss returned through ``.item()`` reads as
+    float64: return the tensor, or pass ``dtype="float32"``), and the terms are
+    of one sign. Where a bound that holds is too loose to see a bug (a long
+    ``"sequential"`` float32 sum of 10**5 tokens allows about 2 %), probe a
+    float64 copy of the loss.
 
     Args:
         batch_loss: any callable taking a list of example indices (in
@@ -160,18 +226,26 @@ def probe_additivity(
             default is the number of examples, ``len(indices)``.
         trials: how many random disjoint pairs ``(A, B)`` to test.
         seed: seeds the pairs, so a verdict is reproducible.
-        rtol: relative tolerance of each comparison. The default follows the
-            dtype of what ``batch_loss`` returns (float16, bfloat16, float32,
-            float64; a Python float counts as float64; the widest unit
-            roundoff seen): :func:`default_rtol` of its unit roundoff,
-            ``depth`` and the number of terms. The verdict states it.
+        rtol: relative tolerance of each comparison. The default is
+            :func:`default_rtol` of the unit roundoff of ``dtype`` (or of the
+            widest format the loss returned: float16, bfloat16, float32,
+            float64; a Python float counts as float64), ``depth``, the largest
+            number of terms of ``A + B`` over the trials and ``summation``.
+            The verdict states it.
         reduction: ``"auto"`` (either convention), ``"mean"`` (the weighted
             mean only) or ``"sum"`` (the sum only).
-        depth: for the default tolerance, the number of rounded operations
-            on a path from an input to one term of the loss (raise it for long
-            computations); the number of terms summed is taken to be the
-            largest ``w(A) + w(B)`` of the trials, rounded up, which holds when
-            the weight counts the terms (examples, tokens).
+        depth: for the default tolerance, the rounded operations in the loss's
+            own format after its reduction (default 3: cast, count, divide);
+            raise it when a term's own value can change with the batch it sits
+            in (different kernels for different shapes).
+        terms: for the default tolerance, a callable giving the number of
+            terms summed in a part; the default is ``weight`` if given, else
+            ``len``.
+        summation: for the default tolerance, ``"pairwise"`` (NumPy's ``sum``,
+            tree or blocked reductions; the default) or ``"sequential"`` (a
+            running accumulator): see :func:`summation_depth`.
+        dtype: the format the loss is computed in (``"float32"``...), when the
+            value returned does not carry it.
 
     Returns:
         A :class:`~gradavg.engine.claims.Verdict`. ``holds=True`` is evidence, not a
@@ -180,20 +254,22 @@ def probe_additivity(
         ``{"A", "B", "loss(A + B)", "weighted mean", "w(A)", "w(B)"}``, for the
         sum ``{"A", "B", "loss(A + B)", "loss(A) + loss(B)"}`` (under the key
         ``"sum"`` when both were tested), and the gaps ``loss(A + B)`` minus
-        each, in that order.
+        each, in that order; its method says what to check before blaming the
+        loss when the default tolerance was used.
 
     Raises:
         ProbeError: ``n_examples < 2``, ``trials < 1``, ``rtol < 0``, an
-            unknown ``reduction``, or a ``depth`` too large for the dtype; or
-            ``batch_loss`` (or ``weight``) raised, returned something that is
-            not a real number, or returned a non-finite value (the message
-            names the indices); or a weight is not positive.
+            unknown ``reduction``, ``summation`` or ``dtype``, or a ``depth``
+            too large for the dtype; or ``batch_loss`` (or ``weight``, or
+            ``terms``) raised, returned something that is not a real number,
+            or returned a non-finite value (the message names the indices); or
+            a weight is not positive.
 
     Example:
         >>> values = [1.0, 2.0, 4.0, 8.0]
         >>> mean_loss = lambda idx: sum(values[i] for i in idx) / len(idx)
         >>> verdict = probe_additivity(mean_loss, 4)
-        >>> verdict.holds, "weighted mean" in verdict.method, "(float64, depth 16, 4 terms)" in verdict.method
+        >>> verdict.holds, "weighted mean" in verdict.method, "(float64, depth 3, 4 terms, pairwise)" in verdict.method
         (True, True, True)
         >>> sum_loss = lambda idx: sum(values[i] for i in idx)
         >>> verdict = probe_additivity(sum_loss, 4)
@@ -208,6 +284,8 @@ def probe_additivity(
         raise ProbeError(f"batch_loss must be callable, got {type(batch_loss).__name__}")
     if weight is not None and not callable(weight):
         raise ProbeError(f"weight must be callable or None, got {type(weight).__name__}")
+    if terms is not None and not callable(terms):
+        raise ProbeError(f"terms must be callable or None, got {type(terms).__name__}")
     if isinstance(n_examples, bool) or not isinstance(n_examples, int) or n_examples < 2:
         raise ProbeError(f"n_examples must be an integer >= 2 (two disjoint non-empty parts), got {n_examples!r}")
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
@@ -216,18 +294,25 @@ def probe_additivity(
         raise ProbeError(f"rtol must be a finite number >= 0 or None, got {rtol!r}")
     if reduction not in REDUCTIONS:
         raise ProbeError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if summation not in SUMMATIONS:
+        raise ProbeError(f"summation must be one of {SUMMATIONS}, got {summation!r}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ProbeError(f"depth must be a positive integer, got {depth!r}")
+    if dtype is not None:
+        unit_roundoff(0.0, dtype)
 
     weigh = weight or len
     weight_name = "weight" if weight is not None else "len"
+    count = terms or weigh
+    count_name = "terms" if terms is not None else weight_name
     weighting = "the given weights" if weight is not None else "example counts"
     tested = ("mean", "sum") if reduction == "auto" else (reduction,)
     rng = random.Random(seed)
     start = time.perf_counter()
     worst = {name: 0.0 for name in tested}
     refuted: dict[str, tuple[dict, float, float, int]] = {}
-    dtype, u, terms = "float64", Fraction(0), 1
+    named, u = unit_roundoff(0.0, dtype) if dtype is not None else ("float64", Fraction(0))
+    n_terms = 1
     tolerance = rtol
     for trial in range(1, trials + 1):
         size = rng.randint(2, n_examples)
@@ -236,37 +321,41 @@ def probe_additivity(
         a, b = chosen[:cut], chosen[cut:]
         (loss_a, raw_a), (loss_b, raw_b) = _value(batch_loss, "batch_loss", a), _value(batch_loss, "batch_loss", b)
         whole, raw_whole = _value(batch_loss, "batch_loss", a + b)
-        for raw in (raw_a, raw_b, raw_whole):
-            name, unit = unit_roundoff(raw)
-            if unit > u:
-                dtype, u = name, unit
+        if dtype is None:
+            for raw in (raw_a, raw_b, raw_whole):
+                name, unit = unit_roundoff(raw)
+                if unit > u:
+                    named, u = name, unit
         w_a, w_b = _value(weigh, weight_name, a)[0], _value(weigh, weight_name, b)[0]
         if w_a <= 0 or w_b <= 0:
             raise ProbeError(f"weights must be positive, got w(A) = {w_a} on {a} and w(B) = {w_b} on {b}")
-        terms = max(terms, math.ceil(w_a + w_b))
+        n_terms = max(n_terms, math.ceil(_value(count, count_name, a + b)[0]))
         if rtol is None:
-            tolerance = default_rtol(u, depth, terms)
+            tolerance = default_rtol(u, depth, n_terms, summation)
+        exact_whole = Fraction(whole)
         sides = {}
         if "mean" in tested:
-            mean = (w_a * loss_a + w_b * loss_b) / (w_a + w_b)
-            sides["mean"] = (mean, max(abs(whole), abs(mean), abs(loss_a), abs(loss_b)),
-                             {"A": a, "B": b, "loss(A + B)": whole, "weighted mean": mean, "w(A)": w_a, "w(B)": w_b})
+            mean = (Fraction(w_a) * Fraction(loss_a) + Fraction(w_b) * Fraction(loss_b)) / (Fraction(w_a) + Fraction(w_b))
+            sides["mean"] = (mean, max(abs(exact_whole), abs(mean), abs(Fraction(loss_a)), abs(Fraction(loss_b))),
+                             {"A": a, "B": b, "loss(A + B)": whole, "weighted mean": float(mean),
+                              "w(A)": w_a, "w(B)": w_b})
         if "sum" in tested:
-            total = loss_a + loss_b
-            sides["sum"] = (total, max(abs(whole), abs(loss_a) + abs(loss_b)),
-                            {"A": a, "B": b, "loss(A + B)": whole, "loss(A) + loss(B)": total})
+            total = Fraction(loss_a) + Fraction(loss_b)
+            sides["sum"] = (total, max(abs(exact_whole), abs(Fraction(loss_a)) + abs(Fraction(loss_b))),
+                            {"A": a, "B": b, "loss(A + B)": whole, "loss(A) + loss(B)": float(total)})
         for name, (other, scale, witness) in sides.items():
             if name in refuted:
                 continue
-            difference = abs(whole - other)
-            if difference > tolerance * scale:
-                refuted[name] = (witness, whole - other, difference / scale, trial)
+            difference = abs(exact_whole - other)
+            if difference > Fraction(tolerance) * scale:
+                refuted[name] = (witness, float(exact_whole - other), float(difference / scale), trial)
             else:
-                worst[name] = max(worst[name], difference / scale if scale else 0.0)
+                worst[name] = max(worst[name], float(difference / scale) if scale else 0.0)
         if len(refuted) == len(tested):
             break
     seconds = time.perf_counter() - start
-    tol_text = f"rtol {tolerance:.3g}" + (f" ({dtype}, depth {depth}, {terms} terms)" if rtol is None else " (given)")
+    tol_text = f"rtol {tolerance:.3g}" + (f" ({named}, depth {depth}, {n_terms} terms, {summation})"
+                                          if rtol is None else " (given)")
     described = {"mean": f"the mean of loss(A) and loss(B) weighted by {weighting}",
                  "sum": "loss(A) + loss(B)"}
     if len(refuted) == len(tested):
@@ -280,9 +369,15 @@ def probe_additivity(
             gaps = (refuted["mean"][1], refuted["sum"][1])
             residual = min(refuted["mean"][2], refuted["sum"][2])
         where = " and from ".join(f"{described[name]} (trial {refuted[name][3]} of {trials})" for name in tested)
+        hint = ""
+        if rtol is None:
+            hint = (f"; if the loss is right, check this tolerance's assumptions: its dtype (read as {named}; "
+                    "a loss returned through .item() or float() reads as float64: return the tensor or pass "
+                    "dtype=), terms= the number of terms it sums (tokens), summation='sequential' for a running "
+                    "sum, and terms of one sign (else rtol=, on a float64 copy)")
         return Verdict(
             False,
-            f"numeric probe: loss(A + B) differs from {where}, {tol_text}",
+            f"numeric probe: loss(A + B) differs from {where}, {tol_text}{hint}",
             seconds=seconds, residual=residual, witness=witness, gap=gaps,
         )
     holding = [name for name in tested if name not in refuted]

@@ -246,37 +246,77 @@ def token_count(data: list[np.ndarray]) -> Callable[[list[int]], int]:
     return lambda indices: int(sum(len(data[i]) for i in indices))
 
 
-def token_mean_loss(data: list[np.ndarray]) -> Callable[[list[int]], float]:
+def _float_format(dtype):
+    """``(format, accumulator)``: NumPy scalar types for a loss computed in ``dtype`` (a name or a type).
+
+    Float16 and bfloat16 sums accumulate in float32, as in NumPy, JAX and PyTorch.
+    """
+    if dtype in ("bfloat16",):
+        import ml_dtypes
+
+        dtype = ml_dtypes.bfloat16
+    kind = np.dtype(dtype)
+    return kind.type, (np.float32 if kind.itemsize < 4 else kind.type)
+
+
+def token_mean_loss(data: list[np.ndarray], dtype=None) -> Callable[[list[int]], float]:
     """The batch loss as the mean over every token of the chosen sequences (summed, divided by the total count).
+
+    With ``dtype`` (``"float32"``, ``"bfloat16"``, ...) the tokens are rounded to
+    that format, summed by NumPy's pairwise ``sum`` (in float32 for the 16-bit
+    formats), and the sum and the count are cast to it before dividing; the
+    loss returns a NumPy scalar of that format. Without it, a Python float.
 
     Example:
         >>> token_mean_loss([np.array([1.0]), np.array([3.0, 3.0, 3.0])])([0, 1])
         2.5
+        >>> value = token_mean_loss([np.array([1.0]), np.array([3.0, 3.0, 3.0])], dtype="bfloat16")([0, 1])
+        >>> str(value.dtype), float(value)
+        ('bfloat16', 2.5)
     """
-    def loss(indices: list[int]) -> float:
-        return float(sum(data[i].sum() for i in indices) / sum(len(data[i]) for i in indices))
+    if dtype is None:
+        def loss(indices: list[int]) -> float:
+            return float(sum(data[i].sum() for i in indices) / sum(len(data[i]) for i in indices))
 
-    return loss
+        return loss
+    kind, accumulator = _float_format(dtype)
+
+    def rounded(indices: list[int]):
+        tokens = np.concatenate([data[i] for i in indices]).astype(kind)
+        return kind(tokens.sum(dtype=accumulator)) / kind(len(tokens))
+
+    return rounded
 
 
-def mean_of_micro_batch_means(data: list[np.ndarray], micro_batch: int = 4) -> Callable[[list[int]], float]:
+def mean_of_micro_batch_means(data: list[np.ndarray], micro_batch: int = 4, dtype=None) -> Callable[[list[int]], float]:
     """The loss an accumulation loop reports when it averages per-micro-batch token means with equal weights.
 
     The chosen sequences are cut into consecutive micro-batches of
-    ``micro_batch`` sequences; each micro-batch's loss is its own token mean.
+    ``micro_batch`` sequences; each micro-batch's loss is its own token mean
+    (:func:`token_mean_loss`, in ``dtype`` if given, and then so is their mean).
 
     Example:
         >>> data = [np.array([1.0]), np.array([3.0, 3.0, 3.0])]
         >>> mean_of_micro_batch_means(data, micro_batch=1)([0, 1])
         2.0
+        >>> str(mean_of_micro_batch_means(data, micro_batch=1, dtype="float32")([0, 1]).dtype)
+        'float32'
     """
-    mean = token_mean_loss(data)
+    mean = token_mean_loss(data, dtype)
 
     def loss(indices: list[int]) -> float:
         parts = [indices[k : k + micro_batch] for k in range(0, len(indices), micro_batch)]
         return float(np.mean([mean(part) for part in parts]))
 
-    return loss
+    if dtype is None:
+        return loss
+    kind, accumulator = _float_format(dtype)
+
+    def rounded(indices: list[int]):
+        parts = [indices[k : k + micro_batch] for k in range(0, len(indices), micro_batch)]
+        return kind(np.array([mean(part) for part in parts], dtype=kind).sum(dtype=accumulator)) / kind(len(parts))
+
+    return rounded
 
 
 def batch_normalised_loss(x: np.ndarray, y: np.ndarray, w: float = 1.0) -> Callable[[list[int]], float]:
