@@ -7,8 +7,8 @@ import math
 
 import sympy as sp
 
-from gradavg.checks.batchcheck import check_every_size, decide_for_all_integers
-from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.checks.batchcheck import all_rejected, check_every_size, decide_for_all_integers
+from gradavg.engine.claims import Claim, Verdict, register, weakest
 from gradavg.checks.estimation import full_gradient, minibatch_moments, moments_over, uniform_batches
 
 #: dataset sizes enumerated exactly, every batch size for each
@@ -31,6 +31,20 @@ def first_batch_of_sorted(grads, batch_size):
     return moments_over(grads, [(tuple(order[:batch_size]), 1)])
 
 
+def block_without_wraparound(grads, batch_size):
+    """B consecutive examples starting at a uniformly random position, without wrapping around the end.
+
+    The N - B + 1 starts are equally likely, so the first and last examples are
+    in fewer batches than the middle ones (at N = 4, B = 2: 1/3, 2/3, 2/3, 1/3).
+
+    Example:
+        >>> block_without_wraparound([[0], [3], [6]], 2).mean
+        [Fraction(3, 1)]
+    """
+    n = len(grads)
+    return moments_over(grads, [(tuple(range(start, start + batch_size)), 1) for start in range(n - batch_size + 1)])
+
+
 def index_proportional_draws(grads, batch_size):
     """B draws with replacement, example i (1-based) drawn with probability i / (N(N+1)/2)."""
     batches = []
@@ -47,14 +61,14 @@ register(
     Claim(
         id="unbiased.without-replacement",
         statement=(
-            r"Draw $B$ of the $N$ examples uniformly without replacement (every subset equally likely), with the "
-            r"examples fixed and every gradient taken at the same $\theta$. Then "
-            r"$\mathbb{E}\,\frac{1}{B}\sum_{i\in S} g_i = \frac{1}{N}\sum_{i=1}^{N} g_i$, "
-            rf"checked for $N \le {LARGEST_N_WITHOUT}$ and every $B \le N$."
+            rf"For every $N \le {LARGEST_N_WITHOUT}$ and $1 \le B \le N$: draw $B$ of the $N$ examples uniformly "
+            r"without replacement (every subset equally likely), with the examples fixed and every gradient taken "
+            r"at the same $\theta$. Then $\mathbb{E}\,\frac{1}{B}\sum_{i\in S} g_i = \frac{1}{N}\sum_{i=1}^{N} g_i$ "
+            r"for all values of two-component gradients."
         ),
         check=lambda: check_every_size(SIZES_WITHOUT, lambda g, b: bias(_uniform(False), g, b)),
-        control="the first consecutive batch of an epoch over data sorted by gradient",
-        control_check=lambda: check_every_size(SIZES_WITHOUT, lambda g, b: bias(first_batch_of_sorted, g, b),
+        control="a block of B consecutive examples starting at a uniform position, without wrap-around",
+        control_check=lambda: check_every_size(SIZES_WITHOUT, lambda g, b: bias(block_without_wraparound, g, b),
                                                symbolic=False),
         evidence="exhaustive",
         scope="N <= 6 and every B <= N; every subset enumerated; gradients symbolic",
@@ -65,9 +79,9 @@ register(
     Claim(
         id="unbiased.with-replacement",
         statement=(
-            r"Draw $B$ examples independently and uniformly with replacement, with the examples fixed and every "
-            r"gradient taken at the same $\theta$. Then the expected batch mean is the full gradient, "
-            rf"checked for $N \le {LARGEST_N_WITH}$ and $B \le {LARGEST_B_WITH}$."
+            rf"For every $N \le {LARGEST_N_WITH}$ and $B \le {LARGEST_B_WITH}$: draw $B$ examples independently and "
+            r"uniformly with replacement, with the examples fixed and every gradient taken at the same $\theta$. "
+            r"Then the expected batch mean is the full gradient, for all values of two-component gradients."
         ),
         check=lambda: check_every_size(SIZES_WITH, lambda g, b: bias(_uniform(True), g, b)),
         control="each draw picks example i with probability proportional to i",
@@ -82,41 +96,86 @@ register(
 N = sp.Symbol("N", integer=True, positive=True)
 B = sp.Symbol("B", integer=True, positive=True)
 I = sp.Symbol("i", integer=True, positive=True)
+#: the multiplicity of example i in an ordered sample, and X = N - 1 >= 1 (so N >= 2)
+M = sp.Symbol("m", integer=True, nonnegative=True)
+X = sp.Symbol("X", integer=True, positive=True)
 COUNTED_UP_TO = 7
 
 
-COUNTS_WITHOUT = [(n, b) for n in range(1, COUNTED_UP_TO + 1) for b in range(1, n + 1)]
-#: with replacement B may exceed N: every (N, B) with N, B <= 6
-COUNTS_WITH = [(n, b) for n in range(1, 7) for b in range(1, 7)]
+def subsets_containing() -> sp.Expr:
+    """Subsets of size B containing example i, by complement: all C(N, B) minus the C(N-1, B) that avoid i.
 
-
-def subset_count_matches(n: int, b: int) -> bool:
-    """Subsets of size b containing example 1, counted by enumeration, against C(N-1, B-1)."""
-    return sum(1 for s in itertools.combinations(range(n), b) if 0 in s) == math.comb(n - 1, b - 1)
-
-
-def occurrence_count_matches(n: int, b: int) -> bool:
-    """Occurrences of example 1 across all N^B ordered samples, counted by enumeration, against B N^(B-1)."""
-    return sum(s.count(0) for s in itertools.product(range(n), repeat=b)) == b * n ** (b - 1)
-
-
-def example_weight(replace: bool) -> sp.Expr:
-    """The coefficient of g_i in the expected batch mean, from counting the batches that contain i.
-
-    Without replacement: each of the C(N-1, B-1) subsets containing i adds g_i / B,
-    over C(N, B) equally likely subsets. With replacement: i occurs B N^(B-1) times
-    across the N^B ordered samples, each occurrence adding g_i / B.
+    Example:
+        >>> subsets_containing().subs({N: 4, B: 2})
+        3
     """
-    if replace:
-        return B * N ** (B - 1) / (B * N**B)
-    return sp.binomial(N - 1, B - 1) / (B * sp.binomial(N, B))
+    return sp.binomial(N, B) - sp.binomial(N - 1, B)
 
 
-def size_biased_weight() -> sp.Expr:
-    """The coefficient of g_i when a subset is drawn with probability proportional to the sum of its indices."""
-    total_index = N * (N + 1) / 2
-    containing = I * sp.binomial(N - 1, B - 1) + (total_index - I) * sp.binomial(N - 2, B - 2)
-    return containing / (B * sp.binomial(N - 1, B - 1) * total_index)
+def occurrences_by_multiplicity() -> sp.Expr:
+    """Occurrences of example i over all N^B ordered samples, summed over its multiplicity m.
+
+    C(B, m) (N-1)^(B-m) samples hold i exactly m times (choose its m positions, fill
+    the others with any of the other N - 1 examples); each contributes m occurrences.
+    The sum is left unevaluated.
+
+    Example:
+        >>> occurrences_by_multiplicity().subs({N: 3, B: 2}).doit()
+        6
+    """
+    return sp.Sum(M * sp.binomial(B, M) * (N - 1) ** (B - M), (M, 0, B))
+
+
+def samples_containing() -> sp.Expr:
+    """The slip a reader makes: count the ordered samples that contain i, N^B - (N-1)^B, ignoring repeats.
+
+    Example:
+        >>> samples_containing().subs({N: 2, B: 2})
+        3
+    """
+    return N**B - (N - 1) ** B
+
+
+def _closed_form(total: sp.Sum) -> sp.Expr:
+    """SymPy's closed form of ``total`` for every integer N >= 2, after checking the condition it comes with.
+
+    The sum is evaluated with ``X = N - 1`` a positive integer (so N >= 2). ``Sum.doit``
+    answers with a Piecewise whose first branch holds under a condition; each
+    inequality ``a <= b`` in it is replaced by True only when ``b - a`` is provably
+    nonnegative, and the branch is used only if the whole condition becomes True.
+    """
+    closed = total.xreplace({N: X + 1}).doit()
+    for piecewise in closed.atoms(sp.Piecewise):
+        value, condition = piecewise.args[0]
+        true = {r: sp.true for r in condition.atoms(sp.Rel)
+                if isinstance(r, sp.Le) and sp.factor(r.rhs - r.lhs).is_nonnegative}
+        if condition.xreplace(true) is not sp.true:
+            raise ArithmeticError(f"the closed form of {total} needs {condition}, not shown to hold")
+        closed = closed.xreplace({piecewise: value})
+    return closed.xreplace({X: N - 1})
+
+
+def subset_weight(containing: sp.Expr) -> sp.Expr:
+    """The coefficient of g_i in the expected batch mean over uniform subsets: each containing subset adds 1/B."""
+    return containing / (B * sp.binomial(N, B))
+
+
+def ordered_weight(occurrences: sp.Expr) -> sp.Expr:
+    """The coefficient of g_i in the expected batch mean over the N^B ordered samples: each occurrence adds 1/B."""
+    return occurrences / (B * N**B)
+
+
+def block_without_wraparound_weight() -> sp.Expr:
+    """The coefficient of g_i for B consecutive examples starting at a uniform position, without wrapping around.
+
+    There are N - B + 1 starts; the block covers i for the starts from max(1, i-B+1) to min(i, N-B+1).
+
+    Example:
+        >>> [block_without_wraparound_weight().subs({N: 4, B: 2, I: i}) * 2 for i in range(1, 5)]
+        [1/3, 2/3, 2/3, 1/3]
+    """
+    starts = sp.Min(I, N - B + 1) - sp.Max(1, I - B + 1) + 1
+    return starts / (B * (N - B + 1))
 
 
 def _ranges(replace: bool, with_index: bool = False) -> dict:
@@ -128,40 +187,64 @@ def _ranges(replace: bool, with_index: bool = False) -> dict:
     return ranges
 
 
-def _any_n(weights_and_ranges) -> Verdict:
-    """Enumerate the counts the weights rest on, then decide each weight identity for symbolic N and B."""
-    for matches, sizes in ((subset_count_matches, COUNTS_WITHOUT), (occurrence_count_matches, COUNTS_WITH)):
-        wrong = [size for size in sizes if not matches(*size)]
-        if wrong:
-            raise ArithmeticError(f"a batch count disagrees with enumeration at (N, B) = {wrong[0]}")
-    verdicts = []
-    for weight, ranges in weights_and_ranges:
-        verdict = decide_for_all_integers(weight - 1 / N, ranges, lambda e: sp.simplify(sp.combsimp(e)),
-                                          "combsimp (binomial and power identities)")
+def _count_matches_enumeration() -> None:
+    """The two counting formulas the proof starts from, against brute force at small N and B (a sanity check)."""
+    for n in range(1, 6):
+        for b in range(1, 6):
+            ordered = sum(s.count(0) for s in itertools.product(range(n), repeat=b))
+            if occurrences_by_multiplicity().subs({N: n, B: b}).doit() != ordered:
+                raise ArithmeticError(f"the multiplicity count disagrees with enumeration at (N, B) = {(n, b)}")
+            if b <= n and subsets_containing().subs({N: n, B: b}) != sum(
+                    1 for s in itertools.combinations(range(n), b) if 0 in s):
+                raise ArithmeticError(f"the complement count disagrees with enumeration at (N, B) = {(n, b)}")
+
+
+def _decide(expression, ranges, how="combsimp (binomial and power identities)") -> Verdict:
+    return decide_for_all_integers(expression, ranges, lambda e: sp.simplify(sp.combsimp(e)), how)
+
+
+def _any_n() -> Verdict:
+    """Prove each count two ways and each weight equal to 1/N, for symbolic N and B."""
+    _count_matches_enumeration()
+    occurrences = _closed_form(occurrences_by_multiplicity())  # every N >= 2
+    steps = [
+        # subsets: the complement count is the bijection count C(N-1, B-1) (Pascal), and the weight is 1/N
+        _decide(subsets_containing() - sp.binomial(N - 1, B - 1), _ranges(False)),
+        _decide(subset_weight(subsets_containing()) - 1 / N, _ranges(False)),
+        # ordered samples, N >= 2: the multiplicity sum is B N^(B-1), and the weight is 1/N
+        _decide(occurrences - B * N ** (B - 1), {**_ranges(True), N: lambda p: range(2, COUNTED_UP_TO + 1)}),
+        _decide(ordered_weight(occurrences) - 1 / N, {**_ranges(True), N: lambda p: range(2, COUNTED_UP_TO + 1)}),
+        # N = 1: the only sample is (1, ..., 1), so i occurs B times: its weight is 1 = 1/N
+        _decide((ordered_weight(B) - 1 / N).subs(N, 1), {B: lambda p: range(1, COUNTED_UP_TO + 1)}),
+    ]
+    for verdict in steps:
         if not verdict.holds:
             return verdict
-        verdicts.append(verdict)
-    # the weight identities are proved for every N and B; the counts they rest on are enumerated
-    return Verdict(True, verdicts[0].method + f"; subset counts enumerated for N <= {COUNTED_UP_TO}, occurrence "
-                                              "counts for N, B <= 6", evidence="exhaustive")
+    return Verdict(True, "symbolic: combsimp proves the complement count of subsets equal to C(N-1, B-1) and the "
+                         "multiplicity sum of occurrences (SymPy's closed form, its condition checked) equal to "
+                         "B N^(B-1), and both weights equal to 1/N (integer points checked first; the counting "
+                         "formulas also match brute force for N, B <= 5)",
+                   evidence=weakest([v.evidence for v in steps]))
 
 
 register(
     Claim(
         id="unbiased.any-n",
         statement=(
-            r"If each example lies in $\binom{N-1}{B-1}$ of the $\binom{N}{B}$ subsets of size $B$, and occurs "
-            r"$B N^{B-1}$ times in all among the $N^B$ ordered samples with replacement (counts checked by "
-            rf"enumeration for $N \le {COUNTED_UP_TO}$, and for $N, B \le 6$ with replacement), then for every "
-            r"$N \ge 1$ and $1 \le B \le N$ (subsets) or $B \ge 1$ (with replacement) each example's gradient enters "
-            r"the expected batch mean with weight "
+            r"For every $N \ge 1$, example $i$ lies in $\binom{N}{B} - \binom{N-1}{B} = \binom{N-1}{B-1}$ of the "
+            r"$\binom{N}{B}$ subsets of size $B \le N$, and occurs $\sum_m m\binom{B}{m}(N-1)^{B-m} = B N^{B-1}$ "
+            r"times in all among the $N^B$ ordered samples with replacement (every $B \ge 1$); so under either "
+            r"uniform sampler its gradient enters the expected batch mean with weight "
             r"$\binom{N-1}{B-1}\big/\bigl(B\binom{N}{B}\bigr) = \frac{B N^{B-1}}{B N^{B}} = \frac{1}{N}$."
         ),
-        check=lambda: _any_n([(example_weight(False), _ranges(False)), (example_weight(True), _ranges(True))]),
-        control="subsets drawn with probability proportional to the sum of their indices",
-        control_check=lambda: _any_n([(size_biased_weight(), _ranges(False, with_index=True))]),
-        evidence="exhaustive",
-        scope=f"the weight identities for every N and B (symbolic); the counts they rest on enumerated for "
-              f"N <= {COUNTED_UP_TO} (subsets, every B <= N) and N, B <= 6 (ordered samples, B > N included)",
+        check=_any_n,
+        control="a block of B consecutive examples at a uniform start without wrap-around (subsets); counting the "
+                "ordered samples that contain i, N^B - (N-1)^B, instead of its occurrences (with replacement)",
+        control_check=lambda: all_rejected([
+            _decide(block_without_wraparound_weight() - 1 / N, _ranges(False, with_index=True)),
+            _decide(ordered_weight(samples_containing()) - 1 / N, _ranges(True))]),
+        evidence="proof",
+        scope="every N >= 1 and every 1 <= B <= N (subsets) or B >= 1 (ordered samples), symbolic: each count "
+              "derived two ways and the weights reduced to 1/N",
     )
 )

@@ -210,3 +210,40 @@ def test_nested_and_independent_pairs_have_the_same_expectations_with_replacemen
 
 def test_position_laws():
     assert position_laws_match(3, 2, True) and position_laws_match(5, 3, False)
+
+
+@pytest.mark.parametrize("replace", [True, False])
+@pytest.mark.parametrize("b", [1, 2, 3])
+def test_symbolic_batch_covariance_matches_enumeration(replace, b):
+    """The off-diagonal entry E (g_S - G)(h_S - H) against every batch listed, for two components g and h."""
+    from gradavg.checks.estimation import first_statistic
+    from gradavg.derivations.variance import FIRST_OTHER, MIXED, OTHER, position_covariance
+    g = [Fraction(-3), Fraction(1, 2), Fraction(4), Fraction(7, 3)]
+    h = [Fraction(1), Fraction(-2), Fraction(0), Fraction(5, 4)]
+    n, full_g, full_h = len(g), sum(g) / len(g), sum(h) / len(h)
+    total = count = 0
+    for batch, weight in uniform_batches(n, b, replace):
+        total += weight * (sum(g[i] for i in batch) / b - full_g) * (sum(h[i] for i in batch) / b - full_h)
+        count += weight
+    value = position_covariance(replace).xreplace({N_EXAMPLES: n, BATCH: b, FIRST: sum(g), FIRST_OTHER: sum(h),
+                                                   MIXED: sum(x * y for x, y in zip(g, h))})
+    assert first_statistic(OTHER) == FIRST_OTHER
+    assert value == total / count
+
+
+def test_each_wrong_variant_of_a_control_must_fail():
+    from gradavg.checks.batchcheck import all_rejected
+    from gradavg.derivations.unbiased import B as B_, N as N_, _decide, _ranges, ordered_weight, samples_containing
+    slip = _decide(ordered_weight(samples_containing()) - 1 / N_, _ranges(True))
+    assert not slip.holds and slip.witness == {N_: 1, B_: 2}  # the one sample (1, 1) counted once, weight 1/2
+    right = _decide(ordered_weight(B_ * N_ ** (B_ - 1)) - 1 / N_, _ranges(True))
+    assert right.holds
+    assert not all_rejected([slip, slip]).holds and all_rejected([slip, right]).holds
+
+
+def test_block_without_wraparound_is_biased_and_with_wraparound_is_not():
+    from gradavg.derivations.unbiased import block_without_wraparound
+    grads = [[1, 0], [3, 1], [8, -2], [4, 5]]
+    assert block_without_wraparound(grads, 2).mean != full_gradient(grads)
+    cyclic = moments_over(grads, [((s, (s + 1) % 4), 1) for s in range(4)])
+    assert cyclic.mean == full_gradient(grads)

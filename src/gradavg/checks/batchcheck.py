@@ -121,3 +121,22 @@ def decide_for_all_integers(expression: sp.Expr, ranges: dict, reduce: Callable[
         raise ArithmeticError(f"{how} left {residual} and no integer point in range gave a witness: undecided")
     return Verdict(True, f"symbolic: {how} reduces the difference to 0 (integer points checked first)",
                    residual=(residual,), evidence="proof")
+
+
+def all_rejected(verdicts: Iterable[Verdict]) -> Verdict:
+    """The verdict of a control made of several wrong variants: rejected only when each variant is.
+
+    Keeps the first variant's witness and gap; if any variant holds, the
+    control is not rejected (the verdict holds) and its method names which.
+
+    Example:
+        >>> wrong = Verdict(False, "witness", witness={N_SYMBOL: 2}, gap=(1,), evidence="proof")
+        >>> all_rejected([wrong, wrong]).holds, all_rejected([wrong, Verdict(True, "agrees")]).holds
+        (False, True)
+    """
+    verdicts = list(verdicts)
+    passed = [v for v in verdicts if v.holds]
+    if passed:
+        return Verdict(True, "a wrong variant passed: " + "; ".join(v.method for v in passed))
+    first = verdicts[0]
+    return dataclasses.replace(first, method=f"{first.method} (each of the {len(verdicts)} wrong variants rejected)")

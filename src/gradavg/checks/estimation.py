@@ -367,20 +367,31 @@ def first_statistic(base: sp.IndexedBase = GRADIENT) -> sp.Symbol:
     return statistic(base[_INDEX], (_INDEX, 1, N_EXAMPLES))
 
 
-def sigma_squared(base: sp.IndexedBase = GRADIENT) -> sp.Expr:
+def sigma_squared(base: sp.IndexedBase = GRADIENT, other: sp.IndexedBase | None = None) -> sp.Expr:
     """sigma^2 = (1/N) sum_i (g_i - G)^2, G = (1/N) sum_i g_i (divisor N), in the statistics.
+
+    With ``other`` (a second component h), the covariance entry
+    ``(1/N) sum_i (g_i - G)(h_i - H)`` instead (divisor N).
 
     Example:
         >>> sigma_squared().xreplace({FIRST: 0, SECOND: 2, N_EXAMPLES: 2})
         1
+        >>> h = sp.IndexedBase("h", real=True)
+        >>> sp.expand(sigma_squared(GRADIENT, h) * N_EXAMPLES**2).free_symbols == {
+        ...     FIRST, first_statistic(h), N_EXAMPLES, statistic(GRADIENT[_INDEX] * h[_INDEX], (_INDEX, 1, N_EXAMPLES))}
+        True
     """
-    return over_examples((base[_INDEX] - first_statistic(base) / N_EXAMPLES) ** 2) / N_EXAMPLES
+    other = base if other is None else other
+    centred = (base[_INDEX] - first_statistic(base) / N_EXAMPLES) * (other[_INDEX] - first_statistic(other) / N_EXAMPLES)
+    return over_examples(centred) / N_EXAMPLES
 
 
-def position_moments(replace: bool, centred: bool = True, base: sp.IndexedBase = GRADIENT) -> tuple[sp.Expr, sp.Expr]:
+def position_moments(replace: bool, centred: bool = True, base: sp.IndexedBase = GRADIENT,
+                     other: sp.IndexedBase | None = None) -> tuple[sp.Expr, sp.Expr]:
     """``(E x_j^2, E x_j x_l)`` for one position and for two distinct positions of a batch, symbolic ``N``.
 
-    ``x = g - G`` (centred) or ``x = g``. One position is a uniform index; two
+    ``x = g - G`` (centred) or ``x = g``; with ``other`` (a second component
+    ``h``, ``y = h - H`` or ``h``) the mixed moments ``(E x_j y_j, E x_j y_l)``. One position is a uniform index; two
     positions are independent uniform indices with replacement (all N^2 pairs) and
     a uniform pair of distinct indices without (all pairs minus the diagonal, over
     N(N - 1)). Every sum is reduced in the statistics: the cross terms are computed.
@@ -389,26 +400,32 @@ def position_moments(replace: bool, centred: bool = True, base: sp.IndexedBase =
         >>> position_moments(True)[1], sp.factor(position_moments(False)[1] / sigma_squared())
         (0, -1/(N - 1))
     """
-    mean = first_statistic(base) / N_EXAMPLES
-    x = (lambda k: base[k] - mean) if centred else (lambda k: base[k])  # noqa: E731
-    square = over_examples(x(_INDEX) ** 2) / N_EXAMPLES
-    all_pairs = over_examples(x(_OTHER) * over_examples(x(_INDEX)), _OTHER)
+    other = base if other is None else other
+
+    def component(c):
+        mean = first_statistic(c) / N_EXAMPLES
+        return (lambda k: c[k] - mean) if centred else (lambda k: c[k])  # noqa: E731
+
+    x, y = component(base), component(other)
+    square = over_examples(x(_INDEX) * y(_INDEX)) / N_EXAMPLES
+    all_pairs = over_examples(y(_OTHER) * over_examples(x(_INDEX)), _OTHER)
     if replace:
         return square, all_pairs / N_EXAMPLES**2
-    return square, (all_pairs - over_examples(x(_INDEX) ** 2)) / (N_EXAMPLES * (N_EXAMPLES - 1))
+    return square, (all_pairs - over_examples(x(_INDEX) * y(_INDEX))) / (N_EXAMPLES * (N_EXAMPLES - 1))
 
 
 def batch_mean_square(replace: bool, batch: sp.Expr = BATCH, centred: bool = True,
-                      base: sp.IndexedBase = GRADIENT) -> sp.Expr:
+                      base: sp.IndexedBase = GRADIENT, other: sp.IndexedBase | None = None) -> sp.Expr:
     """``E x_S^2`` for the batch mean ``x_S``: ``(B E x_j^2 + B(B - 1) E x_j x_l) / B^2``, symbolic ``N``, ``B``.
 
     The square of a sum of B positions has B diagonal terms and B(B - 1) cross terms.
+    With ``other``, the mixed moment ``E x_S y_S`` of two components (an entry of the covariance).
 
     Example:
         >>> sp.factor(batch_mean_square(True) / sigma_squared())
         1/B
     """
-    square, cross = position_moments(replace, centred, base)
+    square, cross = position_moments(replace, centred, base, other)
     return (batch * square + batch * (batch - 1) * cross) / batch**2
 
 

@@ -38,11 +38,11 @@ UNIT_ROUNDOFF = {
     "bfloat16": Fraction(1, 2**8),
 }
 
-#: the default number of rounded operations in the loss's own format after its reduction: casting the sum,
-#: converting the count, dividing (see :func:`default_rtol`)
+#: The default number of rounded operations in the loss's own format after its reduction (casting the sum,
+#: converting the count, dividing; see :func:`default_rtol`).
 DEFAULT_DEPTH = 3
-#: the longest run of sequential additions at the leaves of a pairwise (blocked) reduction: NumPy sums blocks of
-#: 128 elements with 8 accumulators, 16 additions each, then 3 more to combine them
+#: The longest run of sequential additions at the leaves of a pairwise (blocked) reduction. NumPy sums blocks of
+#: 128 elements with 8 accumulators, 16 additions each, then 3 more to combine them.
 LEAF_ADDITIONS = 16
 #: How the loss code adds its terms up, each with the depth (rounded additions on any path) it implies for
 #: ``terms`` terms: see :func:`summation_depth`.
