@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.engine.claims import Claim, Verdict, register
+from gradavg.engine.claims import Claim, Verdict, register, weakest
 from gradavg.engine.exact import decide, decide_polynomial
 from gradavg.engine.gradients import difference_quotient, limit_at_zero
 from gradavg.engine.sums import as_statistics
-from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap
+from gradavg.topics.mean_or_sum import adam_moments, adam_update, adam_updates, batch_mean_losses, scaling_gap
 
 N = sp.Symbol("N", integer=True, positive=True)
 i = sp.Symbol("i", integer=True, positive=True)
@@ -133,44 +133,94 @@ register(
 )
 
 # --- adaptive optimizers ---------------------------------------------------------------------------------------
+#
+# For every number of steps T, by induction over t. The base case is m_0 = v_0 = 0 for both runs, which is
+# (c m_0, c^2 v_0). The induction step is checked symbolically: if the scaled run's moments after t - 1 steps
+# are (c m, c^2 v), where (m, v) are the original run's, then after the gradient c g they are (c m', c^2 v')
+# (a polynomial identity), and the t-th update from (c m', c^2 v') with epsilon equals the update from (m', v')
+# with epsilon / c, for symbolic t, beta_1, beta_2, c, eta, epsilon and moments. The three steps written out in
+# full, with Kingma and Ba's betas, are checked as well, as a cross-check of the composition.
 
 STEPS = 3
 G = sp.symbols(f"g1:{STEPS + 1}", real=True)
 c, rate = sp.symbols("c eta", positive=True)
 eps = sp.Symbol("epsilon", nonnegative=True)
 BETA1, BETA2 = sp.Rational(9, 10), sp.Rational(999, 1000)
+beta1, beta2 = sp.symbols("beta_1 beta_2", nonnegative=True)
+t = sp.Symbol("t", integer=True, positive=True)
+m_prev, g_t = sp.symbols("m g", real=True)  # the original run's first moment after t - 1 steps; its t-th gradient
+v_prev = sp.Symbol("v", nonnegative=True)  # its second moment after t - 1 steps
+m_now = sp.Symbol("m_t", real=True)  # the original run's moments after t steps
+v_now = sp.Symbol("v_t", nonnegative=True)
 #: exact values, allowed by the statement, for the parameters a witness point keeps fixed
 AT = {c: sp.Rational(7, 4), eps: sp.Rational(1, 10), rate: sp.Rational(1, 1000)}
+#: the same for the induction step: a step t, betas in [0, 1) and a second moment v_t >= 0
+AT_STEP = {**AT, t: 3, beta1: BETA1, beta2: BETA2, v_now: sp.Rational(1, 4)}
 
 
-def _scale_invariant(updates, eps_scaled) -> Verdict:
-    """Updates for the loss multiplied by c against the updates for the loss with epsilon replaced by ``eps_scaled``."""
-    scaled = updates([c * g for g in G], rate, BETA1, BETA2, eps)
-    original = updates(list(G), rate, BETA1, BETA2, eps_scaled)
+def _moments_scale() -> Verdict:
+    """Induction step, moments: from (c m, c^2 v) the gradient c g leads to c and c^2 times the original's moments."""
+    scaled = adam_moments(c * m_prev, c**2 * v_prev, c * g_t, beta1, beta2)
+    original = adam_moments(m_prev, v_prev, g_t, beta1, beta2)
+    return decide_polynomial([scaled[0] - c * original[0], scaled[1] - c**2 * original[1]],
+                             "the scaled run's moments minus c and c^2 times the original's, for symbolic beta's",
+                             symbols=(c, m_prev, v_prev, g_t, beta1, beta2))
+
+
+def _update_scales(eps_scaled) -> Verdict:
+    """Induction step, update: the t-th update from (c m_t, c^2 v_t) with epsilon against (m_t, v_t) with ``eps_scaled``."""
+    difference = (adam_update(c * m_now, c**2 * v_now, t, rate, beta1, beta2, eps)
+                  - adam_update(m_now, v_now, t, rate, beta1, beta2, eps_scaled))
+    return decide(lambda at: [sp.radsimp(difference.xreplace(at))], [m_now],
+                  lambda: ([sp.cancel(sp.together(difference))],
+                           "the t-th updates' difference cancels to 0 for symbolic t, beta's, c > 0, eta, epsilon "
+                           "and moments"),
+                  fixed=AT_STEP)
+
+
+def _three_steps(eps_scaled) -> Verdict:
+    """Three updates written out for the loss multiplied by c against the original loss with ``eps_scaled``."""
+    scaled = adam_updates([c * g for g in G], rate, BETA1, BETA2, eps)
+    original = adam_updates(list(G), rate, BETA1, BETA2, eps_scaled)
     differences = [s - o for s, o in zip(scaled, original)]
     # random points for the gradients; c, eta and epsilon stay at values the statement allows
     return decide(lambda at: [sp.radsimp(d.xreplace(at)) for d in differences], list(G),
                   lambda: ([sp.simplify(sp.together(d)) for d in differences],
-                           f"the {STEPS} updates' differences cancel to 0 for every c > 0, eta > 0 and epsilon >= 0"),
+                           f"the {STEPS} updates' differences, written out, cancel to 0 for every c > 0, eta > 0 "
+                           "and epsilon >= 0"),
                   fixed=AT)
+
+
+def _scale_invariant(eps_scaled) -> Verdict:
+    """The induction step (moments, then update) and the three steps written out; the first that fails, if any."""
+    verdicts = [_moments_scale(), _update_scales(eps_scaled), _three_steps(eps_scaled)]
+    for verdict in verdicts:
+        if not verdict.holds:
+            return verdict
+    return Verdict(True, "; ".join(["induction step, moments: " + verdicts[0].method,
+                                    "induction step, update: " + verdicts[1].method,
+                                    "three steps written out: " + verdicts[2].method]),
+                   evidence=weakest(v.evidence for v in verdicts))
 
 
 register(
     Claim(
         id="mean-or-sum.adaptive",
         statement=(
-            r"For Adam with $\beta_1 = 0.9$, $\beta_2 = 0.999$, any step size $\eta > 0$ and any $\varepsilon \ge 0$, "
-            r"over three steps with gradients $g_1, g_2, g_3$ of one parameter (Adam acts coordinate by "
-            r"coordinate), and one constant $c > 0$ for all three steps: the "
+            r"For Adam with any $\beta_1, \beta_2 \in [0, 1)$, any step size $\eta > 0$ and any "
+            r"$\varepsilon \ge 0$, over any number $T \ge 1$ of steps with gradients $g_1, \dots, g_T$ of one "
+            r"parameter (Adam acts coordinate by coordinate), and one constant $c > 0$ for all steps: the "
             r"updates for the loss multiplied by $c$ equal the updates for the original loss with $\varepsilon/c$ in "
             r"place of $\varepsilon$, wherever they are defined ($\sqrt{\hat v_t} + \varepsilon > 0$). With "
             r"$\varepsilon = 0$, scaling the loss changes nothing."
         ),
-        check=lambda: _scale_invariant(adam_updates, eps / c),
+        check=lambda: _scale_invariant(eps / c),
         control="Adam exactly scale-invariant with epsilon > 0: the loss multiplied by c, epsilon left unchanged",
-        control_check=lambda: _scale_invariant(adam_updates, eps),
+        control_check=lambda: _scale_invariant(eps),
         evidence="proof",
-        scope=("three Adam steps of one parameter with beta_1 = 0.9, beta_2 = 0.999; gradients symbolic; one "
-               "constant c > 0 for all steps; every eta > 0 and epsilon >= 0 where the updates are defined"),
+        scope=("every number of steps T >= 1, by induction over t (the written proof): the base case m_0 = v_0 = 0, "
+               "and the induction step checked symbolically, moments and update, for symbolic t, beta_1, beta_2, "
+               "c > 0, eta, epsilon >= 0 and moments, one parameter, one c for all steps; also the three steps "
+               "written out in full with beta_1 = 0.9, beta_2 = 0.999 and symbolic gradients"),
     )
 )

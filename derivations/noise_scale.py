@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from gradavg.checks.batchcheck import check_every_size
+from gradavg.checks.batchcheck import all_rejected, check_every_size
 from gradavg.engine.claims import Claim, Verdict, over_cases, register
 from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance
 from gradavg.engine.exact import decide
@@ -205,6 +205,22 @@ def _symbolic_uncentred():
     return sum(batch_mean_square(True, 1, centred=False, base=c) for c in COORDINATES)
 
 
+def _symbolic_unbiased_divisor():
+    """The wrong variant tr(Sigma) with divisor N - 1 (torch.var's default, unbiased=True), for symbolic N."""
+    return N_EXAMPLES / (N_EXAMPLES - 1) * _symbolic_trace()
+
+
+def unbiased_divisor_variance(grads):
+    """The wrong variant of tr(Sigma): divisor N - 1 in place of N.
+
+    Example:
+        >>> unbiased_divisor_variance([[0, 0], [2, 0]])
+        2
+    """
+    n = len(grads)
+    return sp.Rational(n, n - 1) * gradient_variance(grads)
+
+
 register(
     Claim(
         id="noise-scale.optimal-step",
@@ -216,8 +232,10 @@ register(
             r"is undefined at $G = 0$)."
         ),
         check=lambda: _optimal_step(_symbolic_trace, gradient_variance),
-        control="the uncentred second moment mean |g_i|^2 in place of tr(Sigma)",
-        control_check=lambda: _optimal_step(_symbolic_uncentred, uncentred_second_moment),
+        control="tr(Sigma) with divisor N - 1 (torch.var's default, unbiased=True) in place of N; and the "
+                "uncentred second moment mean |g_i|^2 in place of tr(Sigma); each must fail",
+        control_check=lambda: all_rejected([_optimal_step(_symbolic_unbiased_divisor, unbiased_divisor_variance),
+                                            _optimal_step(_symbolic_uncentred, uncentred_second_moment)]),
         evidence="proof",
         scope="every N and B, symbolic (sufficient statistics of both coordinates), as rational functions valid "
               "where G != 0; losses |theta - x_i|^2 / 2 in two dimensions; every batch also enumerated for (N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}",

@@ -20,7 +20,8 @@ from gradavg.engine.claims import Claim, Verdict, register
 from gradavg.engine.exact import decide
 from gradavg.engine.gradients import H, derivative_by_definition, limit_in_ring
 from gradavg.topics.data import ANSCOMBE_I_X
-from gradavg.topics.parameter_space import anscombe_exact, cost_minimum_exact, mistaken_places
+from gradavg.topics.parameter_space import (anscombe_centred_exact, anscombe_exact, cost_minimum_exact,
+                                            least_squares_line_exact, mistaken_places)
 
 w, b = sp.symbols("w b", real=True)
 #: the step size of one gradient step
@@ -272,41 +273,61 @@ RAW_X = [sp.Rational(str(v)) for v in ANSCOMBE_I_X]
 RAW_SURFACES = [(w * x + b - y) ** 2 for x, y in zip(RAW_X, Y)]
 #: the raw-input cost's gradient, from the definition of the derivative applied to the whole mean
 RAW_COST_GRADIENT = gradient_by_definition(sp.Add(*RAW_SURFACES) / COUNT)
+#: the inputs centred but not scaled, x_i - xbar (rational), and the cost's gradient for them, by definition
+CENTRED_X = anscombe_centred_exact()[0]
+CENTRED_COST_GRADIENT = gradient_by_definition(sp.Add(*[(w * x + b - y) ** 2 for x, y in zip(CENTRED_X, Y)]) / COUNT)
+_GRADIENTS = {"standardised": COST_GRADIENT, "centred": CENTRED_COST_GRADIENT, "raw": RAW_COST_GRADIENT}
 
 
-def cost_hessian(standardised: bool = True) -> sp.Matrix:
-    """The Hessian of the cost (standardised or raw inputs), the gradient by definition of its gradient by definition.
+def cost_hessian(inputs: str = "standardised") -> sp.Matrix:
+    """The Hessian of the cost, the gradient by definition of its gradient by definition, for the inputs
+    ``"standardised"`` (z_i), ``"centred"`` (x_i - xbar, not scaled) or ``"raw"`` (x_i).
 
     Example:
-        >>> cost_hessian(), cost_hessian(standardised=False)
+        >>> cost_hessian(), cost_hessian("centred"), cost_hessian("raw")
         (Matrix([
         [2, 0],
         [0, 2]]), Matrix([
+        [20, 0],
+        [ 0, 2]]), Matrix([
         [182, 18],
         [ 18,  2]]))
     """
-    gradient = COST_GRADIENT if standardised else RAW_COST_GRADIENT
-    return sp.Matrix([gradient_by_definition(component) for component in gradient])
+    return sp.Matrix([gradient_by_definition(component) for component in _GRADIENTS[inputs]])
 
 
-def _mean_points_at_minimum(raw_everywhere: bool) -> Verdict:
+def _points_at_minimum_everywhere(gradient, hessian, minimum) -> Verdict:
+    """Decide that the Hessian is 2I and -grad C(theta) = 2 (theta* - theta) for every theta (both by definition)."""
+    return _identity([*(hessian - 2 * sp.eye(2)), *(-g - 2 * (m - t) for g, m, t in zip(gradient, minimum, (w, b)))],
+                     "the Hessian of C (by definition) minus 2I, and -grad C (by definition) minus 2 (theta* - "
+                     "theta) with theta* from the closed-form slope and intercept, expand to 0")
+
+
+def _off_minimum_at(gradient, minimum, theta) -> sp.Expr:
+    """The cross product of -grad C(theta) with theta* - theta (exact): 0 exactly when they are parallel."""
+    return sp.expand(_cross([-c for c in _at(gradient, theta)], [m - t for m, t in zip(minimum, theta)]))
+
+
+def _mean_points_at_minimum(centred_only: bool) -> Verdict:
     """Standardised: Hessian 2I and -grad C(theta) = 2 (theta* - theta) for every theta; raw: not parallel at theta0.
 
-    With ``raw_everywhere`` (the control) the raw-input statement is the belief that -grad C_x is parallel to
-    theta*_x - theta at every theta."""
-    w_raw, b_raw = cost_minimum_exact(standardised=False)
-    raw_cross = _cross([-RAW_COST_GRADIENT[0], -RAW_COST_GRADIENT[1]], [w_raw - w, b_raw - b])
-    if raw_everywhere:
-        return _identity([raw_cross], "the cross product of -grad C_x with theta*_x - theta expands to 0")
-    w_std, b_std = cost_minimum_exact()
-    hessian = cost_hessian()
-    verdict = _identity([*(hessian - 2 * sp.eye(2)), *(-g - 2 * (m - t) for g, m, t in
-                                                       zip(COST_GRADIENT, (w_std, b_std), (w, b)))],
-                        "the Hessian of C (by definition) minus 2I, and -grad C (by definition) minus 2 (theta* - "
-                        "theta) with theta* from the closed-form slope and intercept, expand to 0")
+    With ``centred_only`` (the control) the same test runs on inputs centred but not scaled, the belief that
+    centring alone is enough; it fails, and the verdict carries the exact Hessian minus 2I and the cross product of
+    -grad C(theta_0) with theta* - theta_0 at the witness theta_0."""
+    if centred_only:
+        hessian, minimum = cost_hessian("centred"), least_squares_line_exact(CENTRED_X, Y)
+        verdict = _points_at_minimum_everywhere(CENTRED_COST_GRADIENT, hessian, minimum)
+        if verdict.holds:
+            return verdict
+        off = _off_minimum_at(CENTRED_COST_GRADIENT, minimum, THETA0)
+        return Verdict(False, f"exact evaluation at the witness theta_0 = (0, 13/2): with centred, unscaled inputs the Hessian (by definition) minus 2I "
+                              f"is {list(hessian - 2 * sp.eye(2))} and the cross product of -grad C(theta_0) with "
+                              f"theta* - theta_0 is {off}, exact", witness={w: THETA0[0], b: THETA0[1]},
+                       gap=(*(hessian - 2 * sp.eye(2)), off), evidence="proof")
+    verdict = _points_at_minimum_everywhere(COST_GRADIENT, cost_hessian(), cost_minimum_exact())
     if not verdict.holds:
         return verdict
-    off = raw_cross.xreplace({w: THETA0[0], b: THETA0[1]})
+    off = _off_minimum_at(RAW_COST_GRADIENT, cost_minimum_exact(standardised=False), THETA0)
     if _sign(off) == 0:
         return Verdict(False, "with the raw inputs -grad C_x points at theta*_x at theta_0 too", evidence="proof")
     return Verdict(True, f"{verdict.method}; with the raw inputs the cross product of -grad C_x(theta_0) with "
@@ -377,10 +398,10 @@ register(
             r"$\theta^*_x$: at $\theta_0 = (0, \tfrac{13}{2})$, $-\nabla C_x(\theta_0)$ is not parallel to "
             r"$\theta^*_x - \theta_0$."
         ),
-        check=lambda: _mean_points_at_minimum(raw_everywhere=False),
-        control="the mean gradient points at the minimum whatever the coordinates: with the raw inputs too, "
-                "-grad C_x(theta) is parallel to theta*_x - theta at every theta",
-        control_check=lambda: _mean_points_at_minimum(raw_everywhere=True),
+        check=lambda: _mean_points_at_minimum(centred_only=False),
+        control="centring alone is enough: with the inputs centred but not scaled, x_i - xbar, the Hessian is 2I "
+                "and -grad C(theta) = 2 (theta* - theta) at every theta",
+        control_check=lambda: _mean_points_at_minimum(centred_only=True),
         evidence="proof",
         scope="Anscombe's set I: standardised inputs, every (w, b); raw inputs, the one point theta_0 = (0, 13/2); "
               "gradients and Hessian from the definition of the derivative",

@@ -45,12 +45,19 @@ def block_without_wraparound(grads, batch_size):
     return moments_over(grads, [(tuple(range(start, start + batch_size)), 1) for start in range(n - batch_size + 1)])
 
 
-def index_proportional_draws(grads, batch_size):
-    """B draws with replacement, example i (1-based) drawn with probability i / (N(N+1)/2)."""
-    batches = []
-    for batch, weight in uniform_batches(len(grads), batch_size, replace=True):
-        batches.append((batch, weight * math.prod(i + 1 for i in batch)))
-    return moments_over(grads, batches)
+def never_the_last_draws(grads, batch_size):
+    """B draws with replacement from the first N - 1 examples only: the off-by-one ``rng.integers(0, N - 1)``.
+
+    NumPy's upper bound is exclusive, so this slip never draws the last example;
+    it needs N >= 2.
+
+    Example:
+        >>> never_the_last_draws([[0], [3]], 1).mean
+        [Fraction(0, 1)]
+    """
+    last = len(grads) - 1
+    return moments_over(grads, [(batch, 0 if last in batch else weight)
+                                for batch, weight in uniform_batches(len(grads), batch_size, replace=True)])
 
 
 def _uniform(replace):
@@ -79,15 +86,18 @@ register(
     Claim(
         id="unbiased.with-replacement",
         statement=(
-            rf"For every $N \le {LARGEST_N_WITH}$ and $B \le {LARGEST_B_WITH}$: draw $B$ examples independently and "
+            rf"For every $N \le {LARGEST_N_WITH}$ and $1 \le B \le {LARGEST_B_WITH}$ ($B > N$ included): draw $B$ "
+            r"examples independently and "
             r"uniformly with replacement, with the examples fixed and every gradient taken at the same $\theta$. "
             r"Then the expected batch mean is the full gradient, for all values of two-component gradients."
         ),
         check=lambda: check_every_size(SIZES_WITH, lambda g, b: bias(_uniform(True), g, b)),
-        control="each draw picks example i with probability proportional to i",
-        control_check=lambda: check_every_size(SIZES_WITH, lambda g, b: bias(index_proportional_draws, g, b)),
+        control="the off-by-one draw rng.integers(0, N - 1), which never picks the last example (a control must "
+                "break the symmetry between examples: any sampler that treats all labels alike is unbiased)",
+        control_check=lambda: check_every_size([(n, b) for n, b in SIZES_WITH if n >= 2],
+                                               lambda g, b: bias(never_the_last_draws, g, b)),
         evidence="exhaustive",
-        scope="N <= 5 and B <= 5; every sequence of draws enumerated; gradients symbolic",
+        scope="N <= 5 and 1 <= B <= 5, B > N included; every sequence of draws enumerated; gradients symbolic",
     )
 )
 
@@ -204,7 +214,11 @@ def _decide(expression, ranges, how="combsimp (binomial and power identities)") 
 
 
 def _any_n() -> Verdict:
-    """Prove each count two ways and each weight equal to 1/N, for symbolic N and B."""
+    """Prove the counting identities and each weight equal to 1/N, for symbolic N and B.
+
+    Both sides of each count are formulas from written counting arguments; they are
+    compared with brute force for N, B <= 5 (the only machine check that they count).
+    """
     _count_matches_enumeration()
     occurrences = _closed_form(occurrences_by_multiplicity())  # every N >= 2
     steps = [
@@ -214,16 +228,17 @@ def _any_n() -> Verdict:
         # ordered samples, N >= 2: the multiplicity sum is B N^(B-1), and the weight is 1/N
         _decide(occurrences - B * N ** (B - 1), {**_ranges(True), N: lambda p: range(2, COUNTED_UP_TO + 1)}),
         _decide(ordered_weight(occurrences) - 1 / N, {**_ranges(True), N: lambda p: range(2, COUNTED_UP_TO + 1)}),
-        # N = 1: the only sample is (1, ..., 1), so i occurs B times: its weight is 1 = 1/N
-        _decide((ordered_weight(B) - 1 / N).subs(N, 1), {B: lambda p: range(1, COUNTED_UP_TO + 1)}),
+        # every N >= 1 (N = 1 included, where the only sample is (1, ..., 1)): B N^(B-1) / (B N^B) = 1/N
+        _decide(ordered_weight(B * N ** (B - 1)) - 1 / N, _ranges(True)),
     ]
     for verdict in steps:
         if not verdict.holds:
             return verdict
-    return Verdict(True, "symbolic: combsimp proves the complement count of subsets equal to C(N-1, B-1) and the "
-                         "multiplicity sum of occurrences (SymPy's closed form, its condition checked) equal to "
-                         "B N^(B-1), and both weights equal to 1/N (integer points checked first; the counting "
-                         "formulas also match brute force for N, B <= 5)",
+    return Verdict(True, "symbolic: combsimp proves C(N,B) - C(N-1,B) = C(N-1,B-1), SymPy's closed form of the "
+                         "multiplicity sum (its condition checked) equal to B N^(B-1) for N >= 2, and both weights "
+                         "equal to 1/N (integer points checked first). Both sides of each count are formulas from "
+                         "written counting arguments; that they count is checked only against brute force for "
+                         "N, B <= 5",
                    evidence=weakest([v.evidence for v in steps]))
 
 
@@ -231,11 +246,10 @@ register(
     Claim(
         id="unbiased.any-n",
         statement=(
-            r"For every $N \ge 1$, example $i$ lies in $\binom{N}{B} - \binom{N-1}{B} = \binom{N-1}{B-1}$ of the "
-            r"$\binom{N}{B}$ subsets of size $B \le N$, and occurs $\sum_m m\binom{B}{m}(N-1)^{B-m} = B N^{B-1}$ "
-            r"times in all among the $N^B$ ordered samples with replacement (every $B \ge 1$); so under either "
-            r"uniform sampler its gradient enters the expected batch mean with weight "
-            r"$\binom{N-1}{B-1}\big/\bigl(B\binom{N}{B}\bigr) = \frac{B N^{B-1}}{B N^{B}} = \frac{1}{N}$."
+            r"For all integers $N \ge 1$ and $1 \le B \le N$, $\binom{N}{B} - \binom{N-1}{B} = \binom{N-1}{B-1}$ "
+            r"and $\binom{N-1}{B-1}\big/\bigl(B\binom{N}{B}\bigr) = \frac{1}{N}$; for all $N \ge 2$ and $B \ge 1$, "
+            r"$\sum_{m=0}^{B} m\binom{B}{m}(N-1)^{B-m} = B N^{B-1}$; and for all $N, B \ge 1$, "
+            r"$B N^{B-1}\big/\bigl(B N^{B}\bigr) = \frac{1}{N}$."
         ),
         check=_any_n,
         control="a block of B consecutive examples at a uniform start without wrap-around (subsets); counting the "
@@ -244,7 +258,8 @@ register(
             _decide(block_without_wraparound_weight() - 1 / N, _ranges(False, with_index=True)),
             _decide(ordered_weight(samples_containing()) - 1 / N, _ranges(True))]),
         evidence="proof",
-        scope="every N >= 1 and every 1 <= B <= N (subsets) or B >= 1 (ordered samples), symbolic: each count "
-              "derived two ways and the weights reduced to 1/N",
+        scope="the identities, symbolic, for every N >= 1 (N >= 2 for the multiplicity sum) and 1 <= B <= N "
+              "(subsets) or B >= 1; that their left sides count the subsets holding i and the occurrences of i is "
+              "the written counting argument, checked only by brute force for N, B <= 5",
     )
 )

@@ -171,8 +171,12 @@ register(
                                (position_covariance(False) - SIGMA_GH / B * FPC_FACTOR, False),
                                (batch_mean_square(True) - SIGMA2 / B, True),
                                (batch_mean_square(False) - SIGMA2 / B * FPC_FACTOR, False)]),
-        control="Cochran's correction 1 - B/N applied to sigma^2 (divisor N) for the subset sampler",
-        control_check=lambda: _rejected([(position_covariance(False) - SIGMA_GH / B * (1 - B / N), False)]),
+        control="Cochran's correction 1 - B/N applied to sigma^2 (divisor N) for the subset sampler; the "
+                "finite-population factor (N-B)/(N-1) applied with replacement too; and the divisor N - 1 in "
+                "Sigma with replacement",
+        control_check=lambda: _rejected([(position_covariance(False) - SIGMA_GH / B * (1 - B / N), False),
+                                         (position_covariance(True) - SIGMA_GH / B * FPC_FACTOR, True),
+                                         (position_covariance(True) - SIGMA_GH * N / (N - 1) / B, True)]),
         evidence="proof",
         scope=f"every N >= 2 and B, symbolic, for any sampler with these position laws: each entry of the covariance "
               f"(two arbitrary gradient components, sums reduced in sufficient statistics, cross terms included); "

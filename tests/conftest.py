@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -53,11 +56,63 @@ def sphinx_build(source: Path, out: Path, *extra: str) -> subprocess.CompletedPr
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
 
 
+# --- slow commands that start as soon as the tests are collected ------------------------------------------
+# Each runs in its own process beside the tests before the one that needs it (the machine has two cores), and
+# only when a selected test asks for its fixture. A process, not a thread: the checks' time budgets fork.
+
+#: fixture name -> the command, given a scratch folder of its own
+BACKGROUND = {
+    "ledger_run": lambda scratch: [sys.executable, "-m", "gradavg", "ledger", "--json", "--quiet"],
+    "installed_wheel": lambda scratch: [sys.executable, str(ROOT / "tests" / "install_wheel.py"), str(scratch)],
+}
+_started: dict[str, tuple[Path, subprocess.Popen]] = {}
+
+
+def _start(name: str) -> tuple[Path, subprocess.Popen]:
+    scratch = Path(tempfile.mkdtemp(prefix=f"gradavg-{name}-"))
+    process = subprocess.Popen(BACKGROUND[name](scratch), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    return scratch, process
+
+
+def pytest_collection_finish(session):
+    wanted = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in BACKGROUND}
+    for name in sorted(wanted):
+        _started[name] = _start(name)
+
+
+def pytest_sessionfinish(session):
+    for scratch, process in _started.values():  # never waited for (the test was deselected or failed early)
+        process.kill()
+        process.communicate()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def finished(name: str):
+    """The background command ``name`` run to its end: (its completed process, its scratch folder), removed after."""
+    scratch, process = _started.pop(name, None) or _start(name)
+    try:
+        stdout, stderr = process.communicate(timeout=1800)
+        yield subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), scratch
+    finally:
+        process.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def ledger_run() -> subprocess.CompletedProcess:
-    """``python -m gradavg ledger --json`` run once for the session."""
-    return subprocess.run([sys.executable, "-m", "gradavg", "ledger", "--json", "--quiet"],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    """``python -m gradavg ledger --json`` run once for the session (started when the tests were collected)."""
+    with finished("ledger_run") as (done, _):
+        return done
+
+
+@pytest.fixture(scope="session")
+def installed_wheel() -> dict:
+    """The steps of ``tests/install_wheel.py``, each with its command, exit status and output (started early)."""
+    with finished("installed_wheel") as (done, scratch):
+        assert done.returncode == 0, done.stderr
+        yield {**json.loads((scratch / "report.json").read_text()), "scratch": str(scratch)}
 
 
 #: a site that `make html` built strictly just before (`make test` sets it): the tests read it instead of building again

@@ -130,7 +130,8 @@ def test_the_probe_separates_the_bug_from_the_correct_loss_in_low_precision(dtyp
     pytest.importorskip("ml_dtypes")
     for seed in range(10):
         correct = probe_additivity(token_mean_loss(PAGE_DATA, dtype), 40, weight=PAGE_TOKENS, seed=seed)
-        assert correct.holds and f"({dtype}, depth 3, " in correct.method
+        shown = {"bfloat16": "bfloat16 summed in float32", "float32": "float32"}[dtype]
+        assert correct.holds and f"({shown}, depth 3, " in correct.method
         # the mean of micro-batch means (4 sequences each) and the mean of per-sequence means
         for micro_batch in (4, 1):
             buggy = mean_of_micro_batch_means(PAGE_DATA, micro_batch, dtype)
@@ -140,7 +141,7 @@ def test_the_probe_separates_the_bug_from_the_correct_loss_in_low_precision(dtyp
 def test_bfloat16_tolerance_sits_between_the_correct_gap_and_the_bugs():
     pytest.importorskip("ml_dtypes")
     correct = probe_additivity(token_mean_loss(PAGE_DATA, "bfloat16"), 40, weight=PAGE_TOKENS)
-    assert "rtol 0.0237 (bfloat16, depth 3, 2378 terms, pairwise)" in correct.method
+    assert "rtol 0.0237 (bfloat16 summed in float32, depth 3, 2378 terms, pairwise)" in correct.method
     assert correct.residual < 0.0237
     # the old default, 2 (gamma_16(u) + gamma_{n-1}(v)), was 0.134 here: it passed both bugs
 
@@ -176,3 +177,33 @@ def test_a_sequential_float32_sum_needs_its_terms_and_summation_named():
     assert not any(probe_additivity(running_sum, 40, seed=s).holds for s in range(10))
     assert all(probe_additivity(running_sum, 40, seed=s, terms=weight, summation="sequential").holds
                for s in range(10))
+
+
+def test_the_stated_gap_constant_is_what_the_check_proves(monkeypatch):
+    import pathlib
+    import re
+
+    from gradavg.derivations import accumulation as claims
+
+    constant = claims.GAP_COEFFICIENT
+    assert constant == sp.Rational(1, 2) - sp.Rational(claims.SHORT, claims.SHORT + claims.LONG)
+    # the page's statement carries the same constant as the claim's
+    page = (pathlib.Path(__file__).parents[1] / "docs" / "accumulation.md").read_text()
+    block = re.search(r":label: accumulation.mean-of-means-gap\n(.*?)```", page, re.S).group(1)
+    assert rf"\frac{{{constant.p}}}{{{constant.q}}}" in block
+    # a constant off by one in its denominator fails the check, with an exact witness
+    assert claims._mean_of_means_gap(+1).holds
+    monkeypatch.setattr(claims, "GAP_COEFFICIENT", sp.Rational(45, 113))
+    wrong = claims._mean_of_means_gap(+1)
+    assert not wrong.holds and wrong.witness is not None
+
+
+def test_the_page_losses_are_one_pairwise_sum_of_the_concatenated_tokens():
+    from gradavg.topics.accumulation import token_sum_loss
+
+    data = sequence_dataset(40, max_tokens=120, seed=0)
+    indices = list(range(40))
+    tokens = np.concatenate(data)
+    assert token_mean_loss(data)(indices) == float(tokens.sum() / len(tokens))
+    assert token_sum_loss(data)(indices) == float(tokens.sum())
+    assert probe_additivity(token_sum_loss(data), 40, terms=token_count(data)).holds

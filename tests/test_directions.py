@@ -86,3 +86,40 @@ def test_interval_signs_are_certified_and_refuse_what_they_cannot_decide():
     assert _sign(sp.sqrt(8) - 2 * sp.sqrt(2)) == 0
     with pytest.raises(ValueError):
         enclosure(sp.exp(1))
+
+
+def test_centring_alone_does_not_make_minus_the_gradient_point_at_the_minimum():
+    from gradavg.derivations.parameter_space import CENTRED_COST_GRADIENT, CENTRED_X, THETA0, Y, b, cost_hessian, w
+    from gradavg.engine.claims import ledger
+    from gradavg.topics.parameter_space import anscombe_centred_exact, least_squares_line_exact
+
+    x, _ = anscombe_centred_exact()
+    assert sum(x) == 0 and sum(v * v for v in x) / len(x) == 10  # centred, but the variance is 10, not 1
+    assert cost_hessian("centred") == sp.diag(20, 2) != 2 * sp.eye(2)
+    w_star, b_star = least_squares_line_exact(CENTRED_X, Y)
+    assert (w_star, b_star) == (cost_minimum_exact(standardised=False)[0], sp.Add(*Y) / len(Y))  # same slope, b* = ybar
+    descent = [-sp.sympify(c).xreplace({w: THETA0[0], b: THETA0[1]}) for c in CENTRED_COST_GRADIENT]
+    towards = [w_star - THETA0[0], b_star - THETA0[1]]
+    cross = descent[0] * towards[1] - descent[1] * towards[0]
+    assert cross.is_Rational and cross != 0
+    angle = np.degrees(np.arctan2(float(towards[1]), float(towards[0])) - np.arctan2(float(descent[1]), float(descent[0])))
+    assert round(float(angle), 1) == 52.1
+    claim = {c.id: c for c in ledger()}["parameter-space.mean-points-at-minimum"]
+    verdict = claim.control_check()
+    assert not verdict.holds and verdict.witness == {w: THETA0[0], b: THETA0[1]}
+    assert verdict.gap == (18, 0, 0, 0, cross)
+
+
+def test_the_step_bound_is_two_over_l_only_when_the_curvature_along_the_gradient_is_l():
+    from gradavg.derivations.parameter_space import COST_GRADIENT, RAW_COST_GRADIENT, THETA0, b, cost_hessian, w
+
+    for inputs, gradient in (("standardised", COST_GRADIENT), ("raw", RAW_COST_GRADIENT)):
+        hessian = cost_hessian(inputs)
+        g = sp.Matrix([sp.sympify(c).xreplace({w: THETA0[0], b: THETA0[1]}) for c in gradient])
+        bound = sp.radsimp(2 * g.dot(g) / (g.T * hessian * g)[0])
+        two_over_l = 2 / max(hessian.eigenvals())
+        if inputs == "standardised":
+            assert bound == two_over_l == 1
+        else:
+            assert sp.radsimp(bound - two_over_l) > 0  # the raw cost falls for somewhat longer steps than 2/L
+            assert (round(float(two_over_l), 7), round(float(bound), 7)) == (0.0108824, 0.0108906)

@@ -247,3 +247,28 @@ def test_block_without_wraparound_is_biased_and_with_wraparound_is_not():
     assert block_without_wraparound(grads, 2).mean != full_gradient(grads)
     cyclic = moments_over(grads, [((s, (s + 1) % 4), 1) for s in range(4)])
     assert cyclic.mean == full_gradient(grads)
+
+
+def test_off_by_one_draws_never_pick_the_last_example_and_are_rejected_at_the_smallest_size():
+    from gradavg.checks.batchcheck import B_SYMBOL, N_SYMBOL, check_every_size
+    from gradavg.derivations.unbiased import bias, never_the_last_draws
+    assert never_the_last_draws([[1], [5], [9]], 2).mean == [Fraction(3)]
+    verdict = check_every_size([(2, 1), (3, 2)], lambda g, b: bias(never_the_last_draws, g, b))
+    assert not verdict.holds and (verdict.witness[N_SYMBOL], verdict.witness[B_SYMBOL]) == (2, 1)
+
+
+def test_variance_any_n_control_has_a_with_replacement_variant_that_fails():
+    from gradavg.derivations.variance import B, FPC_FACTOR, N, SIGMA_GH, _decide_all, position_covariance
+    for wrong in (SIGMA_GH / B * FPC_FACTOR, SIGMA_GH * N / (N - 1) / B):
+        verdict = _decide_all([(position_covariance(True) - wrong, True)])[-1]
+        assert not verdict.holds and verdict.gap[0] != 0
+
+
+@pytest.mark.parametrize("b", [1, 2, 3])
+def test_best_step_gain_matches_both_fractions(b):
+    from gradavg import noise_scale
+    from gradavg.topics.variance import best_step_gain
+    grads = [[1, 0], [3, 2], [-2, 5], [4, 4]]
+    n, simple = len(grads), noise_scale(grads)
+    assert best_step_gain(grads, b, replace=True) == 1 / (1 + simple / b)
+    assert best_step_gain(grads, b, replace=False) == 1 / (1 + simple * Fraction(n - b, b * (n - 1)))

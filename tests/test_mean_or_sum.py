@@ -118,3 +118,52 @@ def test_a_nearer_wrong_closed_form_for_k_steps_is_rejected_too():
     swapped = eta**2 * sum((hessians[j] @ grads[l] for j in range(3) for l in range(j + 1, 3)), sp.zeros(2, 1))
     swapped -= eta**3 * hessians[2] @ hessians[1] @ grads[0]
     assert any(sp.expand(g - s) != 0 for g, s in zip(gap, swapped))
+
+
+def _exact_line(n=23):
+    from fractions import Fraction
+
+    x, y = noisy_line(n)
+    x = (x - x.mean()) / x.std()
+    as_fraction = np.vectorize(lambda v: Fraction(v).limit_denominator(1000), otypes=[object])
+    return as_fraction(x), as_fraction(y)
+
+
+def test_momentum_on_the_sum_is_the_uncorrected_v_form_and_goyals_correction_gives_the_u_form_exactly():
+    from fractions import Fraction
+
+    from gradavg.topics.mean_or_sum import momentum_runs
+
+    x, y = _exact_line()  # batches of 4: five of 4 and a short one of 3, twice
+    runs = momentum_runs(x, y, 4, Fraction(1, 80), Fraction(9, 10), 2)
+    assert runs["sum"].tolist() == runs["mean v-form"].tolist()
+    assert runs["mean u-form"].tolist() == runs["mean v-form corrected"].tolist()
+    assert runs["sum"].tolist() != runs["mean u-form"].tolist()
+
+
+def test_momentum_runs_against_a_loop_written_out_for_the_u_form():
+    from fractions import Fraction
+
+    from gradavg.topics.mean_or_sum import momentum_runs
+
+    x, y = _exact_line(10)
+    eta, mu = Fraction(1, 40), Fraction(9, 10)
+    w = b = u_w = u_b = Fraction(0)
+    for rows in [range(0, 4), range(4, 8), range(8, 10)] * 2:  # Goyal et al.'s eq. (9) with eta_t = eta B_t
+        size = len(rows)
+        grad_w = sum(2 * (w * x[i] + b - y[i]) * x[i] for i in rows) / size
+        grad_b = sum(2 * (w * x[i] + b - y[i]) for i in rows) / size
+        u_w, u_b = mu * u_w + grad_w, mu * u_b + grad_b
+        w, b = w - eta * size * u_w, b - eta * size * u_b
+    assert momentum_runs(x, y, 4, eta, mu, 2)["mean u-form"].tolist() == [w, b]
+
+
+def test_adams_moments_do_not_scale_when_the_factor_changes_between_steps():
+    from gradavg.engine.exact import decide_polynomial
+    from gradavg.topics.mean_or_sum import adam_moments
+
+    c, d, m, v, g, b1, b2 = sp.symbols("c d m v g beta_1 beta_2")
+    scaled = adam_moments(c * m, c**2 * v, d * g, b1, b2)  # factor c so far, d at this step
+    original = adam_moments(m, v, g, b1, b2)
+    verdict = decide_polynomial([scaled[0] - d * original[0], scaled[1] - d**2 * original[1]], "varying factor")
+    assert not verdict.holds and any(gap != 0 for gap in verdict.gap)

@@ -137,7 +137,7 @@ def _three_values(k, dtype, ulp):
 
 @pytest.mark.parametrize("dtype, ulp, name, inside", [(float, 2.0**-52, "float64", 4),
                                                       (np.float32, 2.0**-23, "float32", 4),
-                                                      (np.float16, 2.0**-10, "float16", 3)])
+                                                      (np.float16, 2.0**-10, "float16 summed in float32", 3)])
 def test_the_default_tolerance_just_inside_and_just_past(dtype, ulp, name, inside):
     # 2 examples, 2 terms: rtol = 2 (g_3 + g_1 + g_3 g_1), g_3 = gamma_3(u), g_1 = gamma_1(v), v = min(u, 2**-24):
     # 4 ulps and a little for float64 and float32 (v = u), 3 ulps and a little for float16 (v much smaller);
@@ -164,11 +164,11 @@ def test_bfloat16_and_torch_style_dtypes_are_read():
     assert default_rtol(Fraction(1, 2**8), 127) == pytest.approx(2 * 127 / 129)
     # and the float32 accumulation of a bfloat16 sum, added sequentially: 2**23 terms are allowed, 2**23 + 2 are not
     assert default_rtol(Fraction(1, 2**8), 1, terms=2**23, summation="sequential") > 0
-    with pytest.raises(ProbeError, match="too large"):
+    with pytest.raises(ProbeError, match="no rounding bound"):
         default_rtol(Fraction(1, 2**8), 1, terms=2**23 + 2, summation="sequential")
-    # added pairwise, the same sum has depth 23 + 16
+    # added pairwise, the same sum has depth 24 + 17
     assert default_rtol(Fraction(1, 2**8), 1, terms=2**23 + 2) == pytest.approx(
-        float(2 * (Fraction(1, 255) + Fraction(40, 2**24 - 40) + Fraction(1, 255) * Fraction(40, 2**24 - 40))))
+        float(2 * (Fraction(1, 255) + Fraction(41, 2**24 - 41) + Fraction(1, 255) * Fraction(41, 2**24 - 41))))
     with pytest.raises(ProbeError, match="too large"):
         default_rtol(Fraction(1, 2**8), 128)
 
@@ -221,7 +221,7 @@ def test_bad_input_names_the_cause(kwargs, message):
 
 def test_summation_depth_pairwise_and_sequential():
     assert summation_depth(1) == 0 and summation_depth(2) == 1 and summation_depth(17) == 16
-    assert summation_depth(2**20) == 20 + 16 and summation_depth(2**20, "sequential") == 2**20 - 1
+    assert summation_depth(2**20) == 20 + 17 and summation_depth(2**20, "sequential") == 2**20 - 1
 
 
 def test_a_float32_loss_returned_as_a_python_float_needs_its_dtype_named():
@@ -244,3 +244,87 @@ def test_terms_that_cancel_are_outside_the_default_bound():
     # float64's rounding) separates, which float32's rounding (about 6e-5 absolute on values of 0.01) cannot
     copy = lambda idx: np.mean(x32[idx].astype(np.float64)) - 1000.0  # noqa: E731
     assert not probe_additivity(copy, 40).holds and probe_additivity(copy, 40, rtol=1e-9).holds
+
+
+# --- the accumulation format, and the refusal when no bound exists ------------------------------------------
+
+
+@pytest.mark.parametrize("accumulator, summation, limit", [
+    ("bfloat16", "sequential", 128),   # s = T - 1 additions at u = 2**-8: s u < 1/2 iff T <= 128
+    ("float16", "sequential", 1024),   # u = 2**-11: T <= 1024
+])
+def test_no_bound_just_past_its_limit_and_a_bound_just_inside(accumulator, summation, limit):
+    u = Fraction(1, 2**8)
+    inside = default_rtol(u, terms=limit, summation=summation, accumulator=accumulator)
+    s, v = limit - 1, {"bfloat16": Fraction(1, 2**8), "float16": Fraction(1, 2**11)}[accumulator]
+    g_s, g_d = s * v / (1 - s * v), 3 * u / (1 - 3 * u)
+    assert inside == pytest.approx(float(2 * (g_d + g_s + g_d * g_s)))
+    with pytest.raises(ProbeError, match=f"no rounding bound: a {summation} sum of {limit + 1} terms accumulating in "
+                                         f"{accumulator}"):
+        default_rtol(u, terms=limit + 1, summation=summation, accumulator=accumulator)
+
+
+def test_numpy_bfloat16_sums_in_bfloat16_and_the_probe_refuses_to_bound_it():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    bf16 = ml_dtypes.bfloat16
+    # NumPy's own sum of a bfloat16 array adds in bfloat16, one term after another: 4096 ones give 256
+    assert float(np.ones(4096, bf16).sum()) == 256 and float(np.ones(4096, bf16).sum(dtype=np.float32)) == 4096
+    values = np.random.default_rng(0).gamma(2.0, 1.0, size=300).astype(bf16)
+    running = bf16(0)
+    for value in values:
+        running = bf16(running + value)
+    assert running == values.sum()
+    # float16 adds in float32 along the last axis, in float16 (a running sum) along another
+    assert float(np.ones(4096, np.float16).sum()) == 4096 and float(np.ones((4096, 2), np.float16).sum(axis=0)[0]) == 2048
+    # a correct bfloat16 token mean written with NumPy's default sum: the default model (float32 accumulation)
+    # is wrong for it, and the right model has no bound past 128 tokens, so the probe refuses
+    loss = lambda idx: values[idx].sum() / bf16(len(idx))  # noqa: E731
+    with pytest.raises(ProbeError, match="no rounding bound"):
+        probe_additivity(loss, 300, accumulator="bfloat16", summation="sequential")
+    # within 128 terms it gives a bound, and says what it assumed
+    small = probe_additivity(loss, 100, accumulator="bfloat16", summation="sequential")
+    assert "(bfloat16, depth 3," in small.method and small.holds
+    summed32 = lambda idx: bf16(values[idx].sum(dtype=np.float32)) / bf16(len(idx))  # noqa: E731
+    verdict = probe_additivity(summed32, 300)
+    assert verdict.holds and "(bfloat16 summed in float32, depth 3," in verdict.method
+
+
+def _numpy_pairwise(values):
+    """NumPy's pairwise sum (numpy/_core/src/umath/loops_utils.h.src) on (value, additions on its path) pairs."""
+    n = len(values)
+
+    def add(x, y):
+        return (x[0] + y[0], max(x[1], y[1]) + 1)
+
+    if n < 8:
+        total = values[0]
+        for value in values[1:]:
+            total = add(total, value)
+        return total
+    if n <= 128:
+        r = list(values[:8])
+        i = 8
+        while i < n - n % 8:
+            r = [add(r[j], values[i + j]) for j in range(8)]
+            i += 8
+        total = add(add(add(r[0], r[1]), add(r[2], r[3])), add(add(r[4], r[5]), add(r[6], r[7])))
+        for value in values[i:]:
+            total = add(total, value)
+        return total
+    half = n // 2
+    half -= half % 8
+    return add(_numpy_pairwise(values[:half]), _numpy_pairwise(values[half:]))
+
+
+def test_the_pairwise_depth_bound_against_numpys_own_algorithm():
+    rng = np.random.default_rng(7)
+    worst = 0
+    for n in range(1, 3001):
+        x = rng.normal(size=n).astype(np.float32)
+        value, depth = _numpy_pairwise([(v, 0) for v in x])
+        assert value == x.sum(), n  # bit for bit: this is the algorithm NumPy runs
+        assert depth <= summation_depth(n), n
+        worst = max(worst, depth - math.ceil(math.log2(n)) if n > 1 else 0)
+        if n in (127, 239, 247):
+            assert depth == summation_depth(n) == math.ceil(math.log2(n)) + 17
+    assert worst == 17

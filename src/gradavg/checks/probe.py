@@ -41,9 +41,14 @@ UNIT_ROUNDOFF = {
 #: The default number of rounded operations in the loss's own format after its reduction (casting the sum,
 #: converting the count, dividing; see :func:`default_rtol`).
 DEFAULT_DEPTH = 3
-#: The longest run of sequential additions at the leaves of a pairwise (blocked) reduction. NumPy sums blocks of
-#: 128 elements with 8 accumulators, 16 additions each, then 3 more to combine them.
-LEAF_ADDITIONS = 16
+#: How far the depth of NumPy's pairwise sum of ``T`` terms can exceed ``ceil(log2 T)``. NumPy adds a block of
+#: ``n <= 128`` terms with 8 accumulators (at most 15 additions each), combines them in 3 more, then adds the
+#: ``n % 8`` remaining terms one by one (up to 7): ``T = 127`` needs 14 + 3 + 7 = 24 additions, 17 more than
+#: ``ceil(log2 127)``. A longer array is cut into ``8 floor(T / 16)`` and the rest, each at least 64 terms and
+#: at most ``(T - 15) / 2 + 15``, so every halving adds one addition and lowers ``ceil(log2(T - 15))`` by one;
+#: the blocks of 64 to 128 terms exceed ``ceil(log2(n - 15))`` by at most 17 and the arrays below 64 terms
+#: exceed ``ceil(log2 n)`` by at most 10, so 17 bounds every ``T`` (``tests/test_probe.py`` counts it).
+LEAF_ADDITIONS = 17
 #: How the loss code adds its terms up, each with the depth (rounded additions on any path) it implies for
 #: ``terms`` terms: see :func:`summation_depth`.
 SUMMATIONS = ("pairwise", "sequential")
@@ -86,17 +91,20 @@ def _gamma(n: int, u: Fraction) -> Fraction:
 
 
 def summation_depth(terms: int, summation: str = "pairwise") -> int:
-    """The rounded additions on any path of a sum of ``terms`` terms, for the way the code adds them.
+    """A bound on the rounded additions on any path of a sum of at most ``terms`` terms, for the way the code adds them.
 
     ``"sequential"`` (a Python loop, ``np.cumsum``, an accumulator updated term
-    by term): ``terms - 1``. ``"pairwise"`` (NumPy's ``sum``, tree and blocked
-    reductions): at most ``ceil(log2(terms)) + LEAF_ADDITIONS``, and never more
-    than the sequential count. A reduction deeper than the one named is outside
-    the probe's default tolerance.
+    by term, NumPy's ``sum`` of a bfloat16 array, or of a float16 array along
+    an axis other than its last): ``terms - 1``. ``"pairwise"`` (NumPy's ``sum``
+    of a 1-D array, or along the last axis, in float64, float32 or float16):
+    ``ceil(log2(terms)) + LEAF_ADDITIONS`` (see :data:`LEAF_ADDITIONS`), and
+    never more than the sequential count. Other libraries' reductions (JAX,
+    PyTorch) have their own trees, which this does not model. A reduction
+    deeper than the one named is outside the probe's default tolerance.
 
     Example:
         >>> summation_depth(157334, "sequential"), summation_depth(157334), summation_depth(5)
-        (157333, 34, 4)
+        (157333, 35, 4)
     """
     if summation not in SUMMATIONS:
         raise ProbeError(f"summation must be one of {SUMMATIONS}, got {summation!r}")
@@ -107,13 +115,22 @@ def summation_depth(terms: int, summation: str = "pairwise") -> int:
     return min(terms - 1, math.ceil(math.log2(terms)) + LEAF_ADDITIONS)
 
 
-def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1, summation: str = "pairwise") -> float:
+def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1, summation: str = "pairwise",
+                 accumulator: str | None = None) -> float:
     """The probe's default relative tolerance, ``2 (g_d + g_s + g_d g_s)``, ``g_d = gamma_depth(u)``, ``g_s = gamma_s(v)``.
 
     Here ``gamma_n(u) = n u / (1 - n u)``, ``s`` is :func:`summation_depth` of
-    ``terms`` and ``summation``, and ``v = min(u, 2**-24)``: reductions of
-    float16 and bfloat16 accumulate in float32 in NumPy, JAX and PyTorch, so
-    the sum part uses float32's unit roundoff for them, not the loss's.
+    ``terms`` and ``summation``, and ``v`` is the unit roundoff of the format
+    the sum accumulates in: ``accumulator`` (a dtype name) if given, else
+    ``min(u, 2**-24)``, float32 for the 16-bit formats. That default fits JAX
+    and PyTorch, whose reductions of float16 and bfloat16 accumulate in
+    float32, and NumPy's ``sum`` of a float16 array as a whole or along its
+    last axis. It does not fit NumPy's other 16-bit sums: a bfloat16 array
+    (ml_dtypes) is summed term by term in bfloat16 unless ``dtype=np.float32``
+    is passed (``accumulator="bfloat16", summation="sequential"``), and a
+    float16 array along another axis term by term in float16. When
+    ``s v >= 1/2`` there is no bound of this form (a bfloat16 running sum of
+    more than 128 terms): it raises :class:`ProbeError` rather than return one.
 
     The model: the loss is a sum (or a mean) of ``terms`` per-example terms.
     Each term is computed the same way whatever batch it sits in, so its own
@@ -137,9 +154,24 @@ def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1, summat
         '0.0237'
         >>> f"{default_rtol(UNIT_ROUNDOFF['float32'], terms=157334, summation='sequential'):.4f}"
         '0.0189'
+        >>> default_rtol(UNIT_ROUNDOFF['bfloat16'], terms=2400, summation='sequential', accumulator='bfloat16')
+        Traceback (most recent call last):
+        ...
+        gradavg.checks.probe.ProbeError: no rounding bound: a sequential sum of 2400 terms accumulating in bfloat16 ...
     """
-    accumulate = min(u, UNIT_ROUNDOFF["float32"])
-    final, adding = _gamma(depth, u), _gamma(summation_depth(max(terms, 1), summation), accumulate)
+    if accumulator is None:
+        accumulate = min(u, UNIT_ROUNDOFF["float32"])
+        name = next((key for key, unit in UNIT_ROUNDOFF.items() if unit == accumulate), "the loss's format")
+    else:
+        name, accumulate = unit_roundoff(0.0, accumulator)
+    additions = summation_depth(max(terms, 1), summation)
+    if additions * accumulate >= Fraction(1, 2):
+        raise ProbeError(
+            f"no rounding bound: a {summation} sum of {terms} terms accumulating in {name} has up to {additions} "
+            f"rounded additions on a path, and {additions} * u = {float(additions * accumulate):.3g} is not below "
+            "1/2, so the error of the sum is not bounded relative to it; accumulate in a wider format "
+            "(NumPy: .sum(dtype=np.float32)) and say so with accumulator=, or pass rtol=")
+    final, adding = _gamma(depth, u), _gamma(additions, accumulate)
     return float(2 * (final + adding + final * adding))
 
 
@@ -189,6 +221,7 @@ def probe_additivity(
     terms: Callable[[list[int]], int] | None = None,
     summation: str = "pairwise",
     dtype: str | None = None,
+    accumulator: str | None = None,
 ) -> Verdict:
     """Test whether ``batch_loss`` adds up over disjoint parts, as a weighted mean or as a sum.
 
@@ -209,7 +242,10 @@ def probe_additivity(
     margin, and it is a bound only when its assumptions hold: ``terms`` counts
     the terms the loss really sums (tokens, for a token-level loss: pass
     ``terms=`` or ``weight=`` the token count, even for a summed loss),
-    ``summation`` names how the code adds them, the dtype is the one the loss
+    ``summation`` names how the code adds them, ``accumulator`` the format it
+    adds them in (by default float32 for a 16-bit loss, as in JAX and PyTorch;
+    NumPy's own ``sum`` of a bfloat16 array adds in bfloat16, one term after
+    another), the dtype is the one the loss
     is computed in (a float32 loss returned through ``.item()`` reads as
     float64: return the tensor, or pass ``dtype="float32"``), and the terms are
     of one sign. Where a bound that holds is too loose to see a bug (a long
@@ -241,11 +277,19 @@ def probe_additivity(
         terms: for the default tolerance, a callable giving the number of
             terms summed in a part; the default is ``weight`` if given, else
             ``len``.
-        summation: for the default tolerance, ``"pairwise"`` (NumPy's ``sum``,
-            tree or blocked reductions; the default) or ``"sequential"`` (a
-            running accumulator): see :func:`summation_depth`.
+        summation: for the default tolerance, ``"pairwise"`` (NumPy's ``sum``
+            of a float64, float32 or float16 array along its last axis; the
+            default) or ``"sequential"`` (a running accumulator, and NumPy's
+            ``sum`` of a bfloat16 array): see :func:`summation_depth`.
         dtype: the format the loss is computed in (``"float32"``...), when the
             value returned does not carry it.
+        accumulator: for the default tolerance, the format the sum
+            accumulates in (a dtype name). The default is float32 for a
+            16-bit loss and the loss's own format otherwise: right for JAX,
+            PyTorch and NumPy's float16 ``sum`` along the last axis, wrong for
+            NumPy's bfloat16 ``sum`` without ``dtype=np.float32`` (pass
+            ``"bfloat16"`` and ``summation="sequential"``). See
+            :func:`default_rtol`.
 
     Returns:
         A :class:`~gradavg.engine.claims.Verdict`. ``holds=True`` is evidence, not a
@@ -259,8 +303,11 @@ def probe_additivity(
 
     Raises:
         ProbeError: ``n_examples < 2``, ``trials < 1``, ``rtol < 0``, an
-            unknown ``reduction``, ``summation`` or ``dtype``, or a ``depth``
-            too large for the dtype; or ``batch_loss`` (or ``weight``, or
+            unknown ``reduction``, ``summation``, ``dtype`` or
+            ``accumulator``, or a ``depth`` too large for the dtype, or (with
+            the default tolerance) a sum too long for its accumulator to have
+            a rounding bound (``s u >= 1/2``: a bfloat16 running sum of more
+            than 128 terms); or ``batch_loss`` (or ``weight``, or
             ``terms``) raised, returned something that is not a real number,
             or returned a non-finite value (the message names the indices); or
             a weight is not positive.
@@ -300,6 +347,8 @@ def probe_additivity(
         raise ProbeError(f"depth must be a positive integer, got {depth!r}")
     if dtype is not None:
         unit_roundoff(0.0, dtype)
+    if accumulator is not None:
+        unit_roundoff(0.0, accumulator)
 
     weigh = weight or len
     weight_name = "weight" if weight is not None else "len"
@@ -331,7 +380,7 @@ def probe_additivity(
             raise ProbeError(f"weights must be positive, got w(A) = {w_a} on {a} and w(B) = {w_b} on {b}")
         n_terms = max(n_terms, math.ceil(_value(count, count_name, a + b)[0]))
         if rtol is None:
-            tolerance = default_rtol(u, depth, n_terms, summation)
+            tolerance = default_rtol(u, depth, n_terms, summation, accumulator)
         exact_whole = Fraction(whole)
         sides = {}
         if "mean" in tested:
@@ -354,7 +403,9 @@ def probe_additivity(
         if len(refuted) == len(tested):
             break
     seconds = time.perf_counter() - start
-    tol_text = f"rtol {tolerance:.3g}" + (f" ({named}, depth {depth}, {n_terms} terms, {summation})"
+    summed_in = accumulator or ("float32" if u > UNIT_ROUNDOFF["float32"] else named)
+    format_text = named if summed_in == named else f"{named} summed in {summed_in}"
+    tol_text = f"rtol {tolerance:.3g}" + (f" ({format_text}, depth {depth}, {n_terms} terms, {summation})"
                                           if rtol is None else " (given)")
     described = {"mean": f"the mean of loss(A) and loss(B) weighted by {weighting}",
                  "sum": "loss(A) + loss(B)"}
@@ -374,7 +425,8 @@ def probe_additivity(
             hint = (f"; if the loss is right, check this tolerance's assumptions: its dtype (read as {named}; "
                     "a loss returned through .item() or float() reads as float64: return the tensor or pass "
                     "dtype=), terms= the number of terms it sums (tokens), summation='sequential' for a running "
-                    "sum, and terms of one sign (else rtol=, on a float64 copy)")
+                    "sum, accumulator= the format the sum adds in (NumPy sums bfloat16 in bfloat16), and terms of one "
+                    "sign (else rtol=, on a float64 copy)")
         return Verdict(
             False,
             f"numeric probe: loss(A + B) differs from {where}, {tol_text}{hint}",

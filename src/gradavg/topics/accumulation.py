@@ -249,7 +249,13 @@ def token_count(data: list[np.ndarray]) -> Callable[[list[int]], int]:
 def _float_format(dtype):
     """``(format, accumulator)``: NumPy scalar types for a loss computed in ``dtype`` (a name or a type).
 
-    Float16 and bfloat16 sums accumulate in float32, as in NumPy, JAX and PyTorch.
+    The accumulator of the 16-bit formats is float32, as in JAX and PyTorch; the
+    losses here pass it to NumPy's ``sum`` as ``dtype=``, because NumPy's own
+    ``sum`` of a bfloat16 array adds in bfloat16, one term after another.
+
+    Example:
+        >>> [t.__name__ for t in _float_format("bfloat16")], [t.__name__ for t in _float_format("float64")]
+        (['bfloat16', 'float32'], ['float64', 'float64'])
     """
     if dtype in ("bfloat16",):
         import ml_dtypes
@@ -262,10 +268,13 @@ def _float_format(dtype):
 def token_mean_loss(data: list[np.ndarray], dtype=None) -> Callable[[list[int]], float]:
     """The batch loss as the mean over every token of the chosen sequences (summed, divided by the total count).
 
-    With ``dtype`` (``"float32"``, ``"bfloat16"``, ...) the tokens are rounded to
-    that format, summed by NumPy's pairwise ``sum`` (in float32 for the 16-bit
-    formats), and the sum and the count are cast to it before dividing; the
-    loss returns a NumPy scalar of that format. Without it, a Python float.
+    The chosen sequences' tokens are concatenated and summed by one call of
+    NumPy's pairwise ``sum``, so the probe's ``summation="pairwise"`` model fits
+    it. With ``dtype`` (``"float32"``, ``"bfloat16"``, ...) the tokens are
+    rounded to that format and summed with ``dtype=np.float32`` for the 16-bit
+    formats (NumPy's default would add bfloat16 in bfloat16, term by term), and
+    the sum and the count are cast to the format before dividing; the loss
+    returns a NumPy scalar of that format. Without it, a Python float.
 
     Example:
         >>> token_mean_loss([np.array([1.0]), np.array([3.0, 3.0, 3.0])])([0, 1])
@@ -276,7 +285,8 @@ def token_mean_loss(data: list[np.ndarray], dtype=None) -> Callable[[list[int]],
     """
     if dtype is None:
         def loss(indices: list[int]) -> float:
-            return float(sum(data[i].sum() for i in indices) / sum(len(data[i]) for i in indices))
+            tokens = np.concatenate([data[i] for i in indices])
+            return float(tokens.sum() / len(tokens))
 
         return loss
     kind, accumulator = _float_format(dtype)
@@ -286,6 +296,16 @@ def token_mean_loss(data: list[np.ndarray], dtype=None) -> Callable[[list[int]],
         return kind(tokens.sum(dtype=accumulator)) / kind(len(tokens))
 
     return rounded
+
+
+def token_sum_loss(data: list[np.ndarray]) -> Callable[[list[int]], float]:
+    """The batch loss as the sum of every token's loss (``reduction="sum"``), by one pairwise NumPy ``sum``.
+
+    Example:
+        >>> token_sum_loss([np.array([1.0]), np.array([3.0, 3.0, 3.0])])([0, 1])
+        10.0
+    """
+    return lambda indices: float(np.concatenate([data[i] for i in indices]).sum())
 
 
 def mean_of_micro_batch_means(data: list[np.ndarray], micro_batch: int = 4, dtype=None) -> Callable[[list[int]], float]:

@@ -166,12 +166,36 @@ def weight_decay_figure(x: np.ndarray, y: np.ndarray, strength: float, sizes: Se
     return figure, slopes
 
 
+def adam_moments(m, v, g, beta1, beta2) -> tuple:
+    """One step of Adam's running moments: ``(beta1 m + (1 - beta1) g, beta2 v + (1 - beta2) g^2)``.
+
+    Example:
+        >>> adam_moments(0, 0, sp.Integer(2), sp.Rational(9, 10), sp.Rational(999, 1000))
+        (1/5, 1/250)
+    """
+    return beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g**2
+
+
+def adam_update(m, v, t, eta, beta1, beta2, eps):
+    """Adam's update at step ``t`` from the moments ``m_t``, ``v_t``: ``eta * mhat_t / (sqrt(vhat_t) + eps)``.
+
+    With the bias corrections ``mhat_t = m_t / (1 - beta1^t)`` and
+    ``vhat_t = v_t / (1 - beta2^t)`` (Kingma and Ba, 2015).
+
+    Example:
+        >>> half = sp.Rational(1, 2)
+        >>> adam_update(half, sp.Rational(1, 8), 1, 1, half, half, 0)  # mhat = 1, vhat = 1/4
+        2
+    """
+    return eta * (m / (1 - beta1**t)) / (sp.sqrt(v / (1 - beta2**t)) + eps)
+
+
 def adam_updates(gradients: Sequence[sp.Expr], eta, beta1, beta2, eps) -> list[sp.Expr]:
     """The Adam updates ``eta * mhat_t / (sqrt(vhat_t) + eps)`` for a run of gradients of one parameter (exact).
 
-    With bias corrections ``mhat_t = m_t / (1 - beta1^t)``, ``vhat_t = v_t / (1 - beta2^t)``
-    and ``m_0 = v_0 = 0`` (Kingma and Ba, 2015). RMSProp is the case without the
-    first moment and without bias correction.
+    The moments start at ``m_0 = v_0 = 0`` and follow :func:`adam_moments`;
+    each update is :func:`adam_update`. RMSProp is the case without the first
+    moment and without bias correction.
 
     Example:
         >>> g = sp.Symbol("g", positive=True)
@@ -181,9 +205,8 @@ def adam_updates(gradients: Sequence[sp.Expr], eta, beta1, beta2, eps) -> list[s
     m = v = sp.Integer(0)
     updates = []
     for t, g in enumerate(gradients, 1):
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g**2
-        updates.append(eta * (m / (1 - beta1**t)) / (sp.sqrt(v / (1 - beta2**t)) + eps))
+        m, v = adam_moments(m, v, g, beta1, beta2)
+        updates.append(adam_update(m, v, t, eta, beta1, beta2, eps))
     return updates
 
 
@@ -321,3 +344,68 @@ def mean_square_stable_step(design: np.ndarray, batch: int, grid: int = 200) -> 
         middle = (low + high) / 2
         low, high = (middle, high) if radius(middle) < 1 else (low, middle)
     return float(low)
+
+
+#: the four momentum runs of :func:`momentum_runs`, by name
+MOMENTUM_RUNS = ("sum", "mean v-form", "mean u-form", "mean v-form corrected")
+
+
+def momentum_runs(x, y, batch: int, eta, mu, epochs: int) -> dict[str, np.ndarray]:
+    """Momentum SGD over consecutive batches of ``batch`` rows (the last one of each epoch shorter), four ways.
+
+    For the squared error ``(w x_i + b - y_i)^2`` from ``(0, 0)``, with ``g_t`` the
+    gradient of the batch sum at step ``t`` and ``B_t`` that batch's size:
+
+    - ``"sum"``: ``v <- mu v + eta g_t``, ``theta <- theta - v``, one fixed
+      ``eta`` (with a fixed step this is also the form ``u <- mu u + g_t``,
+      ``theta <- theta - eta u``, with ``v = eta u``);
+    - ``"mean v-form"``: ``v <- mu v + eta_t g_t / B_t``, ``theta <- theta - v``,
+      ``eta_t = eta B_t`` (Goyal et al.'s eq. (10), no correction);
+    - ``"mean u-form"``: ``u <- mu u + g_t / B_t``, ``theta <- theta - eta_t u``
+      (their eq. (9), the reference);
+    - ``"mean v-form corrected"``: eq. (10) with the momentum correction,
+      ``v <- mu (eta_t / eta_{t-1}) v + eta_t g_t / B_t``.
+
+    Returns the final ``(w, b)`` of each run. The arithmetic is whatever
+    ``x``, ``y``, ``eta`` and ``mu`` carry: floats, or
+    :class:`fractions.Fraction` in object arrays for exact runs.
+
+    Example:
+        Exact arithmetic: the sum is the uncorrected v-form, the u-form the corrected one.
+
+        >>> from fractions import Fraction as F
+        >>> x = np.array([F(0), F(1), F(2)], dtype=object); y = np.array([F(1), F(2), F(2)], dtype=object)
+        >>> runs = momentum_runs(x, y, 2, F(1, 10), F(9, 10), 2)
+        >>> runs["sum"].tolist() == runs["mean v-form"].tolist(), runs["sum"].tolist() == runs["mean u-form"].tolist()
+        (True, False)
+        >>> runs["mean u-form"].tolist() == runs["mean v-form corrected"].tolist()
+        True
+    """
+    rows = [np.arange(start, min(start + batch, len(x))) for start in range(0, len(x), batch)] * epochs
+    zero = 0 * eta  # keeps the arithmetic of eta (a float or a Fraction)
+
+    def batch_sum_gradient(theta, these):
+        residual = theta[0] * x[these] + theta[1] - y[these]
+        return np.array([2 * (residual * x[these]).sum(), 2 * residual.sum()])
+
+    theta = {name: np.array([zero, zero]) for name in MOMENTUM_RUNS}
+    buffer = {name: np.array([zero, zero]) for name in MOMENTUM_RUNS}
+    previous = None  # eta_{t-1} of the mean's runs
+    for these in rows:
+        size = len(these)
+        step = eta * size  # eta_t = eta B_t on the mean
+        g = batch_sum_gradient(theta["sum"], these)
+        buffer["sum"] = mu * buffer["sum"] + eta * g
+        theta["sum"] = theta["sum"] - buffer["sum"]
+        g = batch_sum_gradient(theta["mean v-form"], these) / size
+        buffer["mean v-form"] = mu * buffer["mean v-form"] + step * g
+        theta["mean v-form"] = theta["mean v-form"] - buffer["mean v-form"]
+        g = batch_sum_gradient(theta["mean u-form"], these) / size
+        buffer["mean u-form"] = mu * buffer["mean u-form"] + g
+        theta["mean u-form"] = theta["mean u-form"] - step * buffer["mean u-form"]
+        g = batch_sum_gradient(theta["mean v-form corrected"], these) / size
+        correction = 1 if previous is None else step / previous
+        buffer["mean v-form corrected"] = mu * correction * buffer["mean v-form corrected"] + step * g
+        theta["mean v-form corrected"] = theta["mean v-form corrected"] - buffer["mean v-form corrected"]
+        previous = step
+    return theta

@@ -45,6 +45,19 @@ def anscombe_exact() -> tuple[list[sp.Expr], list[sp.Rational]]:
     return [sp.radsimp((v - mean) / std) for v in x], y
 
 
+def anscombe_centred_exact() -> tuple[list[sp.Rational], list[sp.Rational]]:
+    """Anscombe's set I with the input centred but not scaled: ``(x_i - xbar, y_i)``, exact rationals.
+
+    Example:
+        >>> x, y = anscombe_centred_exact()
+        >>> x[0], sum(x), sum(v * v for v in x) / len(x)
+        (1, 0, 10)
+    """
+    x = [sp.Rational(str(v)) for v in ANSCOMBE_I_X]
+    mean = sp.Add(*x) / len(x)
+    return [v - mean for v in x], [sp.Rational(str(v)) for v in ANSCOMBE_I_Y]
+
+
 def mistaken_places(n: int, seed: int = 3) -> list[tuple[sp.Rational, sp.Rational]]:
     """Offsets ``(dw, db)`` that put each of ``n`` examples at "its own place" in the mistaken picture.
 
@@ -246,7 +259,16 @@ def cost_minimum_exact(standardised: bool = True) -> tuple[sp.Expr, sp.Expr]:
         >>> cost_minimum_exact(standardised=False)
         (5501/11000, 33001/11000)
     """
-    z, y = _inputs(standardised)
+    return least_squares_line_exact(*_inputs(standardised))
+
+
+def least_squares_line_exact(z, y) -> tuple[sp.Expr, sp.Expr]:
+    """The slope and intercept of the least-squares line through the points ``(z_i, y_i)``, in closed form (exact).
+
+    Example:
+        >>> least_squares_line_exact(*anscombe_centred_exact()) == (sp.Rational(5501, 11000), sp.Rational(8251, 1100))
+        True
+    """
     n = len(z)
     sz, sy = sp.Add(*z), sp.Add(*y)
     szz, szy = sp.Add(*[v * v for v in z]), sp.Add(*[u * v for u, v in zip(z, y)])
