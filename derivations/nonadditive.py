@@ -7,9 +7,12 @@ identity the case names: unbiasedness over minibatches, accumulation over two
 halves, clipping before or after averaging); the claim is the statement "at ``W``
 the difference is ``G``". The negative control is the nearest variant for which
 the identity holds (the mean of the same per-example losses, fixed normalisation
-statistics, each example's own negative, a clipping threshold too large to act):
-the same identity check must find it holding, so at ``W`` its difference is 0,
-not ``G``; the control is rejected with the witness ``W`` and the gap ``0 - G``.
+statistics, each example's own negative, a clipping threshold too large to act).
+Except for clipping, the control's variant is first proved to satisfy the identity
+at every point (evidence ``proof``); then its residual ``grad C - mean of grad
+parts`` is evaluated exactly at ``W`` (extended with values for any symbol ``W``
+does not name, such as the own negatives), must be exactly 0, and the control is
+rejected with that witness and the computed gap ``residual at W - G``.
 
 The last claim is the one that does add up after all: minus the log of a product
 of likelihoods is the sum of minus the logs, for any number of examples.
@@ -54,10 +57,15 @@ class Case:
     id: str
     statement: str
     wrong: Callable[[], Verdict]
+    #: proves that the additive variant satisfies the identity at every point (a verdict with evidence "proof")
     additive: Callable[[], Verdict]
     additive_words: str
     #: where the refutation lives: one exact witness point proves that the identity is not an identity
     scope: str
+    #: the additive variant's residual (grad C - mean of grad parts), to evaluate at the claim's witness
+    additive_residual: Callable[[], tuple] = lambda: ()
+    #: values for the symbols of the additive variant that the claim's witness does not name
+    extra: tuple = ()
 
 
 def _short(gap) -> str:
@@ -78,27 +86,59 @@ def _claim_check(case: Case) -> Verdict:
 
 
 def _control_check(case: Case) -> Verdict:
+    """Prove the additive variant everywhere, then compute its residual exactly at the claim's witness.
+
+    The statement "at ``W`` the difference is ``G``" is rejected for the
+    control when its residual at ``W`` is exactly 0 (``simplify`` reaching 0
+    is exact; failing to reach it rejects nothing); the gap is then ``0 - G``,
+    computed from the two values.
+    """
     claimed = _refuted(case)
     additive = case.additive()
-    if not additive.holds or claimed.holds:
-        return Verdict(True, "the check does not separate the cost from its additive variant")
-    return Verdict(False, f"the same check finds the control's variant holding ({additive.method}), so at the "
-                          "claim's witness its gap is 0, not the claimed one",
-                   witness=claimed.witness, gap=tuple(-g for g in claimed.gap))
+    if claimed.holds or not additive.holds or additive.evidence != "proof":
+        return Verdict(True, f"the additive variant was not proved to satisfy the identity ({additive.method})")
+    point = {**claimed.witness, **dict(case.extra)}
+    at = tuple(sp.simplify(r.xreplace(point)) for r in case.additive_residual())
+    if len(at) != len(claimed.gap) or any(a != 0 for a in at):
+        return Verdict(True, f"the control's residual at the claim's witness was not shown to be 0: {at}")
+    extended = f", extended with {', '.join(f'{k} = {v}' for k, v in case.extra)}," if case.extra else ""
+    return Verdict(False, f"the control's variant satisfies the identity at every point ({additive.method}); its "
+                          f"residual evaluated exactly at the claim's witness{extended} is "
+                          f"({', '.join(map(str, at))}), not the claimed gap",
+                   witness=point, gap=tuple(a - g for a, g in zip(at, claimed.gap)), evidence="proof")
+
+
+def _residual(cost: sp.Expr, parts, params) -> tuple:
+    """grad ``cost`` minus the mean of grad ``parts``, as SymPy's derivative gives them (the route of the claims' gaps).
+
+    Example:
+        >>> _residual(w**2, [w**2, w**2], [w])
+        (0,)
+    """
+    return tuple(sp.diff(cost, p) - sp.Add(*[sp.diff(q, p) for q in parts]) / len(parts) for p in params)
 
 
 #: ids of the claims that refute the identity, in page order
 CASE_IDS: list[str] = []
+#: the cases behind them, by id
+CASES: dict[str, Case] = {}
 
 
-def _register(case: Case) -> None:
+def _register(case: Case, control_check: Callable[[], Verdict] | None = None) -> None:
     CASE_IDS.append(case.id)
+    CASES[case.id] = case
     register(Claim(case.id, case.statement, lambda: _claim_check(case), case.additive_words,
-                   lambda: _control_check(case), evidence="proof", scope=case.scope))
+                   control_check or (lambda: _control_check(case)), evidence="proof", scope=case.scope))
 
 
 def _batch(cost, n: int = 2) -> Callable[[], Verdict]:
     return lambda: check_batch_cost(cost, LOSS, PARAMS, DATA, n=n)
+
+
+def _mean_residual() -> tuple:
+    """The residual of the mean of two losses, the additive variant of the product, the max and the square."""
+    batch = examples(DATA, 2)
+    return _residual(mean_cost()(batch), [LOSS.xreplace(e) for e in batch], PARAMS)
 
 
 # --- product, max, square of the mean ------------------------------------------------------------------
@@ -109,8 +149,9 @@ _register(Case(
     r"at an exact point.",
     _batch(lambda batch: sp.Mul(*[LOSS.xreplace(e) for e in batch])),
     _batch(mean_cost()),
-    "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+    "the additive variant C = (L_1 + L_2)/2, which the same check proves to satisfy the identity everywhere",
     "two examples, squared error of a line: one exact witness point",
+    _mean_residual,
 ))
 
 def _max_without_ties() -> Verdict:
@@ -130,8 +171,9 @@ _register(Case(
     r"at an exact point where $L_1 \ne L_2$.",
     _max_without_ties,
     _batch(mean_cost()),
-    "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+    "the additive variant C = (L_1 + L_2)/2, which the same check proves to satisfy the identity everywhere",
     "two examples, squared error of a line: one exact witness point with L_1 != L_2",
+    _mean_residual,
 ))
 
 
@@ -157,8 +199,9 @@ _register(Case(
     r"$\nabla C = 2\,\bar L \cdot \frac12(\nabla L_1 + \nabla L_2)$ for all values, with $\bar L = \frac12(L_1+L_2)$.",
     _square_of_mean,
     _batch(mean_cost()),
-    "the additive variant C = (L_1 + L_2)/2, which the same check must find holding",
+    "the additive variant C = (L_1 + L_2)/2, which the same check proves to satisfy the identity everywhere",
     "two examples, squared error of a line: one exact witness point; the rescaling identity for every point",
+    _mean_residual,
 ))
 
 # --- batch-normalised inputs: expected minibatch gradient vs full gradient ------------------------------
@@ -167,33 +210,55 @@ _register(Case(
 EPSILON, DATASET, MINIBATCH = sp.Rational(1, 10), 3, 2
 
 
-def batch_normalised_cost(batch, normalise: bool = True, statistics=None) -> sp.Expr:
+def batch_normalised_cost(batch, normalise: bool = True, statistics=None, scale=None) -> sp.Expr:
     """Mean squared error of ``w z + b`` with ``z`` the inputs normalised by this batch's own mean and variance.
 
     ``statistics``, a list of examples, fixes the mean and variance instead
     (batch normalisation with the dataset's, or running, statistics: each
     example's loss is then its own). ``normalise=False`` uses the raw inputs.
+    ``scale`` stands in for ``sqrt(var + epsilon)`` (a symbol, for a proof that
+    holds whatever its value).
 
     Example:
         >>> batch_normalised_cost([{x: 1, y: 0}, {x: 3, y: 0}]).xreplace({w: 1, b: 0})
         10/11
         >>> batch_normalised_cost([{x: 1, y: 0}], statistics=[{x: 1}, {x: 3}]).xreplace({w: 1, b: 0})
         10/11
+        >>> batch_normalised_cost([{x: 3, y: 0}], statistics=[{x: 1}, {x: 3}], scale=2).xreplace({w: 1, b: 0})
+        1/4
     """
     xs = [e[x] for e in batch]
     fixed = [e[x] for e in (statistics if statistics is not None else batch)]
     mu = sp.Add(*fixed) / len(fixed)
     var = sp.Add(*[(v - mu) ** 2 for v in fixed]) / len(fixed)
-    zs = [(v - mu) / sp.sqrt(var + EPSILON) for v in xs] if normalise else xs
+    root = sp.sqrt(var + EPSILON) if scale is None else scale
+    zs = [(v - mu) / root for v in xs] if normalise else xs
     return sp.Add(*[(w * z + b - e[y]) ** 2 for z, e in zip(zs, batch)]) / len(batch)
 
 
-def _minibatches(fixed_statistics: bool) -> Verdict:
-    """Mean of the minibatch gradients over every minibatch against the full gradient, batch or fixed statistics."""
+#: stands for sqrt(sigma^2 + epsilon) of the fixed statistics in the control's proof
+SCALE = sp.Symbol("s", positive=True)
+
+
+def _bn_costs(fixed_statistics: bool, scale=None):
+    """The whole dataset's cost and every minibatch's, batch statistics or the dataset's fixed ones."""
     data = examples(DATA, DATASET)
     statistics = data if fixed_statistics else None
-    full = batch_normalised_cost(data, statistics=statistics)
-    parts = [batch_normalised_cost(list(c), statistics=statistics) for c in itertools.combinations(data, MINIBATCH)]
+    full = batch_normalised_cost(data, statistics=statistics, scale=scale)
+    parts = [batch_normalised_cost(list(c), statistics=statistics, scale=scale)
+             for c in itertools.combinations(data, MINIBATCH)]
+    return full, parts
+
+
+def _minibatches(fixed_statistics: bool) -> Verdict:
+    """Mean of the minibatch gradients over every minibatch against the full gradient, batch or fixed statistics.
+
+    With fixed statistics every cost is built with the symbol :data:`SCALE`
+    for ``sqrt(var + epsilon)``, the same value in every minibatch: the costs
+    are then polynomials, so the check proves the identity for every data and
+    every scale, the true one included.
+    """
+    full, parts = _bn_costs(fixed_statistics, SCALE if fixed_statistics else None)
     return check_cost_against_parts(full, parts, PARAMS)
 
 
@@ -206,8 +271,10 @@ _register(Case(
     lambda: _minibatches(False),
     lambda: _minibatches(True),
     "the same normalisation with fixed statistics (the whole dataset's mean and variance, as running statistics "
-    "at evaluation), which the same check must find holding: it is the dependence on the batch that breaks it",
+    "at evaluation), which the same check proves unbiased everywhere: it is the dependence on the batch that "
+    "breaks it",
     "a dataset of 3 examples, every minibatch of 2, epsilon = 1/10: one exact witness point",
+    lambda: _residual(*_bn_costs(True), PARAMS),
 ))
 
 # --- contrastive loss with in-batch negatives: accumulating micro-batches --------------------------------
@@ -242,6 +309,35 @@ def _accumulation(cost, fields) -> Verdict:
     return check_cost_against_parts(cost(data), [cost(data[:2]), cost(data[2:])], [w])
 
 
+def _own_negative_costs(batch):
+    """The cost of ``batch`` with own negatives, and the costs of its two halves."""
+    return own_negative_contrastive(batch), [own_negative_contrastive(batch[:2]), own_negative_contrastive(batch[2:])]
+
+
+@functools.lru_cache(maxsize=None)
+def _own_negatives_accumulate() -> Verdict:
+    """Prove accumulation exact for own negatives: limit of the whole batch's difference quotient against the halves.
+
+    The scores enter only as ``u_i v_i`` and ``u_i v^-_i``, so the costs are
+    built with ``u_i = 1`` and ``v_i``, ``v^-_i`` free (any pair of scores):
+    an identity in those holds for every ``u``, ``v``, ``v^-`` by substitution.
+    Left side: the limit at ``h = 0`` of the difference quotient of the batch
+    of 4's cost, taken as a whole. Right side: SymPy's derivative of each
+    half's cost, averaged. Their difference is brought to one fraction and
+    must be exactly 0.
+    """
+    batch = [{**e, u: sp.Integer(1)} for e in examples([u, v, v_neg], 4)]
+    full, halves = _own_negative_costs(batch)
+    left = limit_at_zero(difference_quotient(full, w))
+    right = sp.Add(*[sp.diff(c, w) for c in halves]) / 2
+    residual = sp.cancel(sp.together(left - right))
+    if residual != 0:
+        return Verdict(False, f"the residual {residual} of accumulation with own negatives is not 0")
+    return Verdict(True, "symbolic: the limit of the batch of 4's difference quotient minus the mean of the halves' "
+                         "derivatives cancels to 0, for every w, u, v and v_neg", residual=(residual,),
+                   evidence="proof")
+
+
 _register(Case(
     "nonadditive.contrastive",
     r"For the contrastive loss with in-batch negatives, "
@@ -249,9 +345,11 @@ _register(Case(
     r"$s_{ij} = w\,u_i v_j$, the gradient of $C$ on a batch of 4 differs at an exact point from the mean "
     r"of the gradients of $C$ on its two halves (gradient accumulation).",
     lambda: _accumulation(in_batch_contrastive, [u, v]),
-    lambda: _accumulation(own_negative_contrastive, [u, v, v_neg]),
-    "the additive variant where each example brings its own negative, which the same check must find holding",
+    _own_negatives_accumulate,
+    "the additive variant where each example brings its own negative, proved to accumulate exactly everywhere",
     "a batch of 4 split in two halves: one exact witness point",
+    lambda: _residual(*_own_negative_costs(examples([u, v, v_neg], 4)), [w]),
+    tuple((e[v_neg], sp.Integer(k)) for k, e in enumerate(examples([u, v, v_neg], 4), start=1)),
 ))
 
 # --- clipping per-example gradients before averaging ---------------------------------------------------
@@ -305,18 +403,23 @@ def _clipping_inactive() -> Verdict:
 
     No gradient is clipped (the mean's norm is at most the larger per-example
     norm), so the two sides must agree there exactly: it is active clipping
-    that breaks the identity, not the clipping code.
+    that breaks the identity, not the clipping code. The control is rejected
+    with the claim's witness and the computed gap: its difference there (0)
+    minus the claimed one.
     """
-    witness = _clipping().witness
+    claimed = _clipping()
+    witness = claimed.witness
     _, gradients, full = _clipping_parts()
     norms = [sp.sqrt(sp.Add(*[g.xreplace(witness) ** 2 for g in grad])) for grad in [*gradients, full]]
     threshold = sp.ceiling(sp.Max(*norms)) + 1
-    gap = [sp.simplify(g) for g in _clip_gap(witness, threshold)]
-    if any(is_nonzero(g) for g in gap):
-        return Verdict(False, f"threshold {threshold}, above every gradient norm at the witness: the sides still "
-                              "differ", witness=witness, gap=tuple(gap))
-    return Verdict(True, f"exact evaluation at the claim's witness with threshold {threshold}, above every "
-                         "gradient norm there: no gradient is clipped and the two sides agree")
+    at = [sp.simplify(g) for g in _clip_gap(witness, threshold)]
+    if claimed.holds or any(a != 0 for a in at):
+        return Verdict(True, f"threshold {threshold}, above every gradient norm at the witness: the sides were not "
+                             f"shown to agree there ({at})")
+    return Verdict(False, f"exact evaluation at the claim's witness with threshold {threshold}, above every gradient "
+                          f"norm there: no gradient is clipped and the difference is ({', '.join(map(str, at))}), "
+                          "not the claimed gap", witness=witness,
+                   gap=tuple(a - g for a, g in zip(at, claimed.gap)), evidence="proof")
 
 
 _register(Case(
@@ -330,7 +433,7 @@ _register(Case(
     "the same clipping with a threshold above every gradient norm at the witness (so inactive there), where the "
     "two sides must agree exactly",
     "two examples, threshold 1: one exact witness point",
-))
+), control_check=_clipping_inactive)
 
 # --- the one that adds up: minus the log of a product of likelihoods, any N ------------------------------
 

@@ -125,3 +125,25 @@ def test_short_method_and_the_route_follow_the_check_constants(monkeypatch):
     assert f"h = {topic.STEP_TEXT}" in short and f"{WORKING_DIGITS} digits" in short and "at 5 random" in short
     monkeypatch.setattr(topic, "WORKING_DIGITS", 60)
     assert "60-digit" in topic.numeric_route(2) and "60 digits" in topic.short_method("numeric: at 2 random rational points")
+
+
+def test_nonadditive_controls_are_proved_then_evaluated_at_the_claims_witness():
+    from gradavg.engine.claims import get
+
+    for case_id in ("nonadditive.batch-norm", "nonadditive.contrastive"):
+        claim = get(case_id)
+        claimed, control = claim.check(), claim.control_check()
+        assert not control.holds and control.evidence == "proof"
+        assert "satisfies the identity at every point (symbolic" in control.method
+        refuted = nonadditive._refuted(nonadditive.CASES[case_id])
+        assert set(refuted.witness.items()) <= set(control.witness.items())
+        # the gap is computed: the control's residual at the witness (0) minus the claim's gap
+        assert all(sp.simplify(g + c) == 0 for g, c in zip(control.gap, refuted.gap))
+    assert {str(k) for k in get("nonadditive.contrastive").control_check().witness} >= {f"v_neg_{k}" for k in range(1, 5)}
+
+
+def test_nonadditive_control_rejects_nothing_it_has_not_evaluated():
+    product = nonadditive.CASES["nonadditive.product"]
+    broken = nonadditive.Case("demo.broken", "s", product.wrong, product.additive, "c", "scope",
+                              lambda: (sp.Integer(1), sp.Integer(0)))
+    assert nonadditive._control_check(broken).holds  # a residual of 1 at the witness is not 0: the control is not rejected
