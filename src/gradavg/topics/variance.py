@@ -32,7 +32,7 @@ def best_step_gain(grads, batch_size: int, replace: bool = False):
     For a quadratic cost with Hessian ``c I``, a step ``-eps g_S`` lowers the cost in
     expectation by ``eps G.E g_S - (c/2) eps^2 E|g_S|^2``; its maximum over ``eps`` is
     ``(G.E g_S)^2 / (2c E|g_S|^2)``, against ``|G|^2 / (2c)`` for the full gradient. The
-    moments are those of every batch listed (:func:`minibatch_moments`), so no variance
+    moments are those of every batch listed (:func:`gradavg.checks.estimation.minibatch_moments`), so no variance
     formula is used; ``c`` cancels.
 
     Example:
