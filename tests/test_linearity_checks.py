@@ -43,7 +43,8 @@ def test_the_derivation_never_uses_the_rules_it_proves(request, name):
     claim = get(f"linearity.{name}")  # loaded before derivatives are refused: other modules use them on import
     request.getfixturevalue("no_derivatives")
     result = claim.run()
-    assert result.ok and result.verdict.evidence == "proof", result.verdict.method
+    assert result.ok and result.verdict.evidence == claim.evidence, result.verdict.method
+    assert claim.evidence in ("proof", "exhaustive")
 
 
 def test_general_n_rejects_the_sum_where_the_mean_belongs():
@@ -105,10 +106,13 @@ def test_linear_regression_is_proved_for_symbolic_n_and_cross_checked_from_n_1()
     assert claim.evidence == "proof" and "every N >= 1" in claim.scope and r"N \ge 1" in claim.statement
 
 
-def test_any_loss_scope_says_what_the_symbolic_proof_rests_on():
+def test_any_loss_is_checked_term_by_term_for_the_sizes_it_states():
+    # no rule of finite sums is applied, so the claim covers the N it writes out, and says so
     claim = get("linearity.any-loss")
-    assert "rules of finite sums" in claim.scope and "no limit taken" in claim.scope
-    assert "cross-checked without those rules" in claim.run().verdict.method
+    assert claim.evidence == "exhaustive" and f"N = 1, ..., {lin.LARGEST_N}" in claim.scope
+    assert "no rule of finite sums applied" in claim.scope and "no limit taken" in claim.scope
+    assert rf"N = 1, \dots, {lin.LARGEST_N}" in claim.statement
+    assert f"N = 1..{lin.LARGEST_N}" in claim.run().verdict.method
 
 
 def test_model_families_texts_are_formatted_from_the_constants():
