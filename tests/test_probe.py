@@ -224,6 +224,26 @@ def test_summation_depth_pairwise_and_sequential():
     assert summation_depth(2**20) == 20 + 17 and summation_depth(2**20, "sequential") == 2**20 - 1
 
 
+def test_a_converting_numpy_sum_adds_its_buffers_in_turn_and_the_buffered_depth_counts_them():
+    import ml_dtypes  # installed with the jax extra, as make html installs it
+
+    from gradavg.checks.probe import NUMPY_BUFFER
+
+    matched = 0
+    for seed in range(5):
+        x = np.random.default_rng(seed).lognormal(size=40000).astype(ml_dtypes.bfloat16)
+        total = np.float32(0)
+        for start in range(0, len(x), NUMPY_BUFFER):  # pairwise within a buffer, the buffers one after another
+            total = np.float32(total + x[start:start + NUMPY_BUFFER].astype(np.float32).sum())
+        matched += x.sum(dtype=np.float32) == total
+    assert matched == 5
+    # so the deepest path is a buffer's pairwise depth plus one addition per further buffer
+    assert summation_depth(40000, "buffered") == summation_depth(NUMPY_BUFFER) + 4
+    assert summation_depth(NUMPY_BUFFER, "buffered") == summation_depth(NUMPY_BUFFER)
+    assert summation_depth(NUMPY_BUFFER + 1, "buffered") == summation_depth(NUMPY_BUFFER) + 1
+    assert summation_depth(157334, "buffered") > summation_depth(157334)
+
+
 def test_a_float32_loss_returned_as_a_python_float_needs_its_dtype_named():
     item = lambda idx: float(token_mean_32(idx))  # noqa: E731  (what .item() returns)
     verdict = probe_additivity(item, 30, weight=tokens)

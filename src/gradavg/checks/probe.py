@@ -49,9 +49,12 @@ DEFAULT_DEPTH = 3
 #: the blocks of 64 to 128 terms exceed ``ceil(log2(n - 15))`` by at most 17 and the arrays below 64 terms
 #: exceed ``ceil(log2 n)`` by at most 10, so 17 bounds every ``T`` (``tests/test_probe.py`` counts it).
 LEAF_ADDITIONS = 17
+#: How many elements NumPy converts at a time when a sum changes format (``np.getbufsize()``): a sum given
+#: ``dtype=`` adds each buffer pairwise and the buffers' sums one after another.
+NUMPY_BUFFER = 8192
 #: How the loss code adds its terms up, each with the depth (rounded additions on any path) it implies for
 #: ``terms`` terms: see :func:`summation_depth`.
-SUMMATIONS = ("pairwise", "sequential")
+SUMMATIONS = ("pairwise", "buffered", "sequential")
 
 
 def unit_roundoff(value, dtype: str | None = None) -> tuple[str, Fraction]:
@@ -96,15 +99,21 @@ def summation_depth(terms: int, summation: str = "pairwise") -> int:
     ``"sequential"`` (a Python loop, ``np.cumsum``, an accumulator updated term
     by term, NumPy's ``sum`` of a bfloat16 array, or of a float16 array along
     an axis other than its last): ``terms - 1``. ``"pairwise"`` (NumPy's ``sum``
-    of a 1-D array, or along the last axis, in float64, float32 or float16):
-    ``ceil(log2(terms)) + LEAF_ADDITIONS`` (see :data:`LEAF_ADDITIONS`), and
-    never more than the sequential count. Other libraries' reductions (JAX,
-    PyTorch) have their own trees, which this does not model. A reduction
-    deeper than the one named is outside the probe's default tolerance.
+    of a 1-D array, or along the last axis, in float64, float32 or float16,
+    without a change of format): ``ceil(log2(terms)) + LEAF_ADDITIONS`` (see
+    :data:`LEAF_ADDITIONS`). ``"buffered"`` (NumPy's ``sum`` that converts as
+    it goes, such as a bfloat16 or float16 array summed with
+    ``dtype=np.float32``): pairwise within each buffer of :data:`NUMPY_BUFFER`
+    elements, the buffers' sums added in turn, so ``ceil(terms / NUMPY_BUFFER)
+    - 1`` more. None is ever more than the sequential count. Other libraries'
+    reductions (JAX, PyTorch) have their own trees, which this does not model.
+    A reduction deeper than the one named is outside the probe's default tolerance.
 
     Example:
         >>> summation_depth(157334, "sequential"), summation_depth(157334), summation_depth(5)
         (157333, 35, 4)
+        >>> summation_depth(157334, "buffered"), summation_depth(8192, "buffered") == summation_depth(8192)
+        (49, True)
     """
     if summation not in SUMMATIONS:
         raise ProbeError(f"summation must be one of {SUMMATIONS}, got {summation!r}")
@@ -112,6 +121,9 @@ def summation_depth(terms: int, summation: str = "pairwise") -> int:
         return 0
     if summation == "sequential":
         return terms - 1
+    if summation == "buffered":
+        within = summation_depth(min(terms, NUMPY_BUFFER), "pairwise")
+        return min(terms - 1, within + math.ceil(terms / NUMPY_BUFFER) - 1)
     return min(terms - 1, math.ceil(math.log2(terms)) + LEAF_ADDITIONS)
 
 
@@ -129,8 +141,9 @@ def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1, summat
     (ml_dtypes) is summed term by term in bfloat16 unless ``dtype=np.float32``
     is passed (``accumulator="bfloat16", summation="sequential"``), and a
     float16 array along another axis term by term in float16. When
-    ``s v >= 1/2`` there is no bound of this form (a bfloat16 running sum of
-    more than 128 terms): it raises :class:`ProbeError` rather than return one.
+    ``s v >= 1/2`` the bound is at least 100 % and says nothing (from ``s v >= 1``,
+    as for a bfloat16 running sum of more than 256 terms, it does not exist):
+    it raises :class:`ProbeError` rather than return it.
 
     The model: the loss is a sum (or a mean) of ``terms`` per-example terms.
     Each term is computed the same way whatever batch it sits in, so its own
@@ -169,8 +182,9 @@ def default_rtol(u: Fraction, depth: int = DEFAULT_DEPTH, terms: int = 1, summat
         raise ProbeError(
             f"no rounding bound: a {summation} sum of {terms} terms accumulating in {name} has up to {additions} "
             f"rounded additions on a path, and {additions} * u = {float(additions * accumulate):.3g} is not below "
-            "1/2, so the error of the sum is not bounded relative to it; accumulate in a wider format "
-            "(NumPy: .sum(dtype=np.float32)) and say so with accumulator=, or pass rtol=")
+            "1/2, so a rounding bound of the sum would be at least 100 % (none exists from 1 on); accumulate in a "
+            "wider format (NumPy: .sum(dtype=np.float32), then summation='buffered') and say so with "
+            "accumulator=, or pass rtol=")
     final, adding = _gamma(depth, u), _gamma(additions, accumulate)
     return float(2 * (final + adding + final * adding))
 
