@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import functools
 
-import mpmath
 import sympy as sp
 
 from gradavg.engine.claims import Claim, Verdict, register
-from gradavg.engine.exact import decide
+from gradavg.engine.exact import certified_sign, decide
 from gradavg.engine.gradients import H, derivative_by_definition, limit_in_ring
 from gradavg.topics.data import ANSCOMBE_I_X
 from gradavg.topics.parameter_space import (anscombe_centred_exact, anscombe_exact, cost_minimum_exact,
@@ -90,56 +89,6 @@ def _cross(u, v):
 
 def _dot(u, v):
     return u[0] * v[0] + u[1] * v[1]
-
-
-#: an interval-arithmetic context of its own (outward rounding, 300 bits), so no other code's precision is changed
-_INTERVALS = mpmath.iv.__class__()
-_INTERVALS.prec = 300
-
-
-def enclosure(value: sp.Expr):
-    """An interval certain to contain a closed number built from rationals by ``+``, ``*`` and integer or half-integer
-    powers (every algebraic number on this page), computed with outward rounding (:mod:`mpmath`'s interval context).
-
-    Raises:
-        ValueError: the number has another form (a function, a symbol).
-
-    Example:
-        >>> box = enclosure(sp.sqrt(2) - sp.Rational(7, 5))
-        >>> bool(box.a > 0), float(box.delta) < 1e-80
-        (True, True)
-    """
-    value = sp.sympify(value)
-    if value.is_Rational:
-        return _INTERVALS.mpf(int(value.p)) / _INTERVALS.mpf(int(value.q))
-    if value.is_Add or value.is_Mul:
-        parts = [enclosure(term) for term in value.args]
-        total = parts[0]
-        for part in parts[1:]:
-            total = total + part if value.is_Add else total * part
-        return total
-    if value.is_Pow and value.exp.is_Rational and value.exp.q in (1, 2):
-        base = enclosure(value.base)
-        root = _INTERVALS.sqrt(base) if value.exp.q == 2 else base
-        power = int(value.exp.p)
-        return root ** power if power > 0 else 1 / root ** (-power)
-    raise ValueError(f"no interval enclosure for {value}")
-
-
-def _sign(value) -> int:
-    """The sign of a closed number: 0 only for an exact symbolic 0; a rational's sign exactly; otherwise the sign of an
-    outward-rounded interval enclosure (:func:`enclosure`) that excludes 0: a certificate, not a float's digits."""
-    value = sp.radsimp(sp.expand(value))
-    if value == 0:
-        return 0
-    if value.is_Rational:
-        return 1 if value > 0 else -1
-    box = enclosure(value)
-    if box.a > 0:
-        return 1
-    if box.b < 0:
-        return -1
-    raise ArithmeticError(f"cannot certify the sign of {value}: its enclosure {box} contains 0")
 
 
 # --- the cost surface and the gradient at one point -------------------------------------------------------------
@@ -242,7 +191,7 @@ def _scattered_mean(target) -> Verdict:
                         "grad C(theta) + (1/N) sum H_i d_i, expand to 0")
     if not verdict.holds:
         return verdict
-    if all(_sign(v) == 0 for v in point):
+    if all(certified_sign(v) == 0 for v in point):
         return Verdict(False, "the shift delta is 0", evidence="proof")
     return Verdict(True, f"{verdict.method}; the target's offset from theta is nonzero (exact)",
                    residual=verdict.residual, evidence="proof")
@@ -328,7 +277,7 @@ def _mean_points_at_minimum(centred_only: bool) -> Verdict:
     if not verdict.holds:
         return verdict
     off = _off_minimum_at(RAW_COST_GRADIENT, cost_minimum_exact(standardised=False), THETA0)
-    if _sign(off) == 0:
+    if certified_sign(off) == 0:
         return Verdict(False, "with the raw inputs -grad C_x points at theta*_x at theta_0 too", evidence="proof")
     return Verdict(True, f"{verdict.method}; with the raw inputs the cross product of -grad C_x(theta_0) with "
                          f"theta*_x - theta_0 is {off} (exact), not 0", residual=verdict.residual, evidence="proof")
@@ -381,7 +330,7 @@ def _directions_weighted(weighted: bool) -> Verdict:
     crossing = _cross(_mean(units), full)
     if not verdict.holds:
         return verdict
-    if len(squares) == 1 or _sign(crossing) == 0:
+    if len(squares) == 1 or certified_sign(crossing) == 0:
         return Verdict(False, "the lengths are all equal or the unweighted mean is parallel to grad C", evidence="proof")
     return Verdict(True, f"{verdict.method}; the {len(squares)} distinct squared lengths are rational and the cross "
                          "product of the unweighted mean with grad C is nonzero (its sign certified by an "
@@ -533,7 +482,7 @@ def _unit_mean_is_gradient_of(power: int) -> Verdict:
                         f"distance{'' if power == 1 else ' squared'} is 0 in exact algebraic numbers")
     if not verdict.holds:
         return verdict
-    if _sign(_dot(units, _at(COST_GRADIENT, THETA0))) <= 0:
+    if certified_sign(_dot(units, _at(COST_GRADIENT, THETA0))) <= 0:
         return Verdict(False, "minus the mean of the unit directions does not descend C", evidence="proof")
     return Verdict(True, f"{verdict.method}; its dot product with grad C(theta_0) is positive (sign certified by an "
                          "outward-rounded interval enclosure)", residual=verdict.residual, evidence="proof")
@@ -656,7 +605,7 @@ def worse_thresholds(theta=THETA0) -> tuple[sp.Expr, ...]:
     taus = []
     for k, change in enumerate(step_changes(theta)):
         c2, c1, c0 = (change.coeff_monomial(ETA**j) for j in (2, 1, 0))
-        if c0 != 0 or change.degree() > 2 or _sign(c2) <= 0:
+        if c0 != 0 or change.degree() > 2 or certified_sign(c2) <= 0:
             raise ArithmeticError(f"example {k + 1}: the change {change} is not eta (c eta - b) with c > 0")
         taus.append(sp.radsimp(-c1 / c2))
     return tuple(taus)
@@ -669,7 +618,7 @@ def worse_at(eta, theta=THETA0) -> list[int]:
         >>> worse_at(sp.Rational(1, 2))
         [3, 7, 10]
     """
-    return [k + 1 for k, change in enumerate(step_changes(theta)) if _sign(change.as_expr().xreplace({ETA: eta})) > 0]
+    return [k + 1 for k, change in enumerate(step_changes(theta)) if certified_sign(change.as_expr().xreplace({ETA: eta})) > 0]
 
 
 #: the sets the page states: for small steps, at eta = 1/2, and just below eta = 1

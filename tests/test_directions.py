@@ -81,7 +81,7 @@ def test_the_mean_step_makes_examples_worse_where_the_exact_thresholds_say():
 
 
 def test_interval_signs_are_certified_and_refuse_what_they_cannot_decide():
-    from gradavg.derivations.parameter_space import _sign, enclosure
+    from gradavg.engine.exact import certified_sign as _sign, enclosure
     assert _sign(sp.sqrt(2) - sp.Rational(1414, 1000)) == 1 and _sign(sp.Rational(-1, 3)) == -1
     assert _sign(sp.sqrt(8) - 2 * sp.sqrt(2)) == 0
     with pytest.raises(ValueError):

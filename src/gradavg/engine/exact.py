@@ -15,6 +15,7 @@ import dataclasses
 import random
 from typing import Callable, Sequence
 
+import mpmath
 import sympy as sp
 from mpmath.libmp import dps_to_prec
 
@@ -70,6 +71,64 @@ def is_nonzero(value: sp.Expr) -> bool | None:
     if not magnitude.is_Float or magnitude._prec < dps_to_prec(DIGITS):
         return None  # no digit of the value is known (catastrophic cancellation): undecided
     return True if magnitude > sp.Float(10) ** -(DIGITS - 5) else None
+
+
+#: an interval-arithmetic context of its own (outward rounding, 300 bits), so no other code's precision is changed
+_INTERVALS = mpmath.iv.__class__()
+_INTERVALS.prec = 300
+
+
+def enclosure(value: sp.Expr):
+    """An interval certain to contain a closed number built from rationals by ``+``, ``*`` and integer or half-integer
+    powers (such as the algebraic numbers of the parameter-space claims), computed with outward rounding (mpmath's interval context).
+
+    Raises:
+        ValueError: the number has another form (a function, a symbol).
+
+    Example:
+        >>> box = enclosure(sp.sqrt(2) - sp.Rational(7, 5))
+        >>> bool(box.a > 0), float(box.delta) < 1e-80
+        (True, True)
+    """
+    value = sp.sympify(value)
+    if value.is_Rational:
+        return _INTERVALS.mpf(int(value.p)) / _INTERVALS.mpf(int(value.q))
+    if value.is_Add or value.is_Mul:
+        parts = [enclosure(term) for term in value.args]
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part if value.is_Add else total * part
+        return total
+    if value.is_Pow and value.exp.is_Rational and value.exp.q in (1, 2):
+        base = enclosure(value.base)
+        root = _INTERVALS.sqrt(base) if value.exp.q == 2 else base
+        power = int(value.exp.p)
+        return root ** power if power > 0 else 1 / root ** (-power)
+    raise ValueError(f"no interval enclosure for {value}")
+
+
+def certified_sign(value) -> int:
+    """The sign of a closed number: 0 only for an exact symbolic 0; a rational's sign exactly; otherwise the sign of an
+    outward-rounded interval enclosure (:func:`enclosure`) that excludes 0: a certificate, not a float's digits.
+
+    Unlike :func:`is_nonzero`, which reads digits of a high-precision value, the
+    sign comes with an interval that is sure to contain the number.
+
+    Example:
+        >>> certified_sign(sp.sqrt(2) - sp.Rational(1414, 1000)), certified_sign(sp.Rational(-1, 3))
+        (1, -1)
+    """
+    value = sp.radsimp(sp.expand(value))
+    if value == 0:
+        return 0
+    if value.is_Rational:
+        return 1 if value > 0 else -1
+    box = enclosure(value)
+    if box.a > 0:
+        return 1
+    if box.b < 0:
+        return -1
+    raise ArithmeticError(f"cannot certify the sign of {value}: its enclosure {box} contains 0")
 
 
 def decide(
