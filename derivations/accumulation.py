@@ -44,16 +44,17 @@ def _all_splits(scheme) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="accumulation.total-count",
         statement=(
             r"For squared-error linear regression with one feature and micro-batches $B_1,\dots,B_K$ of "
             r"$11+101$ or $1+2+4$ examples, $N=\sum_k n_k$, for all data and $(w,b)$: the gradients of "
             r"$\frac{1}{N}\sum_{i\in B_k} L_i$ sum to $\nabla \frac{1}{N}\sum_{i=1}^{N} L_i$."
         ),
-        check=lambda: _all_splits(total_count_weights),
+        check=_all_splits,
+        right=total_count_weights,
+        wrong=mean_of_means_weights,
         control="the mean of per-micro-batch mean losses, (1/K) sum_k (1/n_k) sum_{i in B_k} L_i, with unequal sizes",
-        control_check=lambda: _all_splits(mean_of_means_weights),
         evidence="proof",
         scope="squared-error linear regression, one feature; micro-batch sizes 11 + 101 and 1 + 2 + 4 only; data and parameters symbolic",
     )
@@ -102,7 +103,7 @@ def _mean_of_means_gap(sign: int) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="accumulation.mean-of-means-gap",
         statement=(
             r"For squared-error linear regression with one feature and two micro-batches of $n_1=11$ and "
@@ -111,9 +112,10 @@ register(
             r"$\frac{1}{K}\sum_k \bar g_k = \nabla C + \sum_k \bigl(\frac{1}{K}-\frac{n_k}{N}\bigr)\bar g_k "
             rf"= \nabla C + \frac{{{GAP_COEFFICIENT.p}}}{{{GAP_COEFFICIENT.q}}}(\bar g_1-\bar g_2)$."
         ),
-        check=lambda: _mean_of_means_gap(+1),
+        check=_mean_of_means_gap,
+        right=+1,
+        wrong=-1,
         control="the same gap with the opposite sign, sum_k (n_k/N - 1/K) gbar_k (and -45/112 (gbar_1 - gbar_2))",
-        control_check=lambda: _mean_of_means_gap(-1),
         evidence="proof",
         scope="squared-error linear regression, one feature; K = 2 micro-batches of 11 + 101 only; data and parameters symbolic",
     )
@@ -138,7 +140,7 @@ def _data_parallel(uneven_scheme) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="accumulation.data-parallel",
         statement=(
             r"For squared-error linear regression with one feature, worker $m$ holding shard $S_m$ of size $n_m$ "
@@ -146,9 +148,10 @@ register(
             r"$\frac{1}{M}\sum_m \bar g_m = \nabla C$ for $4$ shards of $3$, and "
             r"$\sum_m \frac{n_m}{N}\bar g_m = \nabla C$ for shards of $1+2+3+6$."
         ),
-        check=lambda: _data_parallel(count_weighted_mean_weights),
+        check=_data_parallel,
+        right=count_weighted_mean_weights,
+        wrong=mean_of_means_weights,
         control="uneven shards 1+2+3+6 all-reduced with the plain mean of local means",
-        control_check=lambda: _data_parallel(mean_of_means_weights),
         evidence="proof",
         scope="squared-error linear regression, one feature; shards 3 + 3 + 3 + 3 and 1 + 2 + 3 + 6 only; data and parameters symbolic",
     )
@@ -166,7 +169,7 @@ def _summed_over_workers(target_scale) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="accumulation.summed-loss-workers",
         statement=(
             r"For squared-error linear regression with one feature and $M=3$ workers with shards of $2+3+4$ "
@@ -174,9 +177,10 @@ register(
             r"all-reduce averages, the step's gradient is $\frac{1}{M}\nabla\sum_{i=1}^{N} L_i$, $M$ times smaller "
             r"than the gradient of the summed loss on one machine."
         ),
-        check=lambda: _summed_over_workers(Fraction(1, len(SUM_SHARDS))),
+        check=_summed_over_workers,
+        right=Fraction(1, len(SUM_SHARDS)),
+        wrong=1,
         control="the all-reduce average equals the one-machine gradient of the summed loss",
-        control_check=lambda: _summed_over_workers(1),
         evidence="proof",
         scope="squared-error linear regression, one feature; M = 3 workers with shards 2 + 3 + 4 only; data and parameters symbolic",
     )

@@ -94,16 +94,17 @@ def _general_n(cost_of_mean) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="linearity.general-n",
         statement=(
             r"For every $N \ge 1$ and per-example losses $L_i(w,b)=\sum_{j+k\le 3} a_{ijk}\,w^j b^k$ "
             r"with free coefficients, $\nabla C = \frac{1}{N}\sum_{i=1}^{N}\nabla L_i$ "
             r"where $C = \frac{1}{N}\sum_{i=1}^{N} L_i$; both gradients from the difference quotient."
         ),
-        check=lambda: _general_n(lambda mean: mean),
+        check=_general_n,
+        right=lambda mean: mean,
+        wrong=lambda mean: N * mean,
         control="the sum taken for the mean: grad of sum_i L_i = (1/N) sum_i grad L_i (the 1/N dropped from the cost)",
-        control_check=lambda: _general_n(lambda mean: N * mean),
         evidence="proof",
         scope="every N >= 1 (N symbolic); per-example losses polynomial of degree <= 3 in (w, b) with free "
               "coefficients; both sides from the difference quotient, no diff",
@@ -163,15 +164,16 @@ def _linear_regression(cost_of_mean) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="linearity.linear-regression",
         statement=(
             r"For squared-error linear regression $L_i = (w_1 x_{i1} + w_2 x_{i2} + b - y_i)^2$ and every "
             r"$N \ge 1$: $\nabla_{w,b} \frac{1}{N}\sum_i L_i = \frac{1}{N}\sum_i \nabla_{w,b} L_i$."
         ),
-        check=lambda: _linear_regression(lambda mean, n: mean),
+        check=_linear_regression,
+        right=lambda mean, n: mean,
+        wrong=lambda mean, n: n * mean,
         control="the sum taken for the mean: grad of sum_i L_i = (1/N) sum_i grad L_i (the 1/N dropped from the cost)",
-        control_check=lambda: _linear_regression(lambda mean, n: n * mean),
         evidence="proof",
         scope=f"every N >= 1 (N symbolic, the cost in sufficient statistics); two features; data and parameters "
               f"symbolic; the cost's gradient from its difference quotient; cross-checked for each N = 1, ..., "
@@ -240,16 +242,17 @@ def _cost_as_mean(divisor) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="linearity.cost-as-mean",
         statement=(
             r"For every $N \ge 1$, with $A = [x\ \mathbf{1}]$ and $\theta = (w, b)$: "
             r"$\frac{1}{N}\bigl(\theta^\top A^\top A\,\theta - 2\theta^\top A^\top y + y^\top y\bigr) "
             r"= \frac{1}{N}\sum_{i=1}^N (w x_i + b - y_i)^2$."
         ),
-        check=lambda: _cost_as_mean(N),
+        check=_cost_as_mean,
+        right=N,
+        wrong=N - 1,
         control="the same matrix form divided by N - 1 instead of N",
-        control_check=lambda: _cost_as_mean(N - 1),
         evidence="proof",
         scope="every N >= 1 (N symbolic); A^T A, A^T y and y^T y formed from the N x 2 matrix A and the labels "
               "by the matrix product; data symbolic",
@@ -417,7 +420,7 @@ def _remainder_cost(cost_of_mean) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="linearity.any-loss",
         statement=(
             rf"For each $N = 1, \dots, {LARGEST_N}$, every $h \ne 0$ and per-example losses written as "
@@ -425,9 +428,10 @@ register(
             r"$C = \frac1N\sum_{i=1}^N L_i$ has "
             r"$\frac{C(w+h) - C(w)}{h} = \frac1N\sum_{i=1}^N g_i + \frac1N\sum_{i=1}^N r_i(h)$."
         ),
-        check=lambda: _remainder_cost(lambda mean: mean),
+        check=_remainder_cost,
+        right=lambda mean: mean,
+        wrong=lambda mean: N * mean,
         control="the sum taken for the mean: C = sum_i L_i, whose quotient is claimed to be mean g + mean r(h)",
-        control_check=lambda: _remainder_cost(lambda mean: N * mean),
         evidence="exhaustive",
         scope=f"each N = 1, ..., {LARGEST_N}, the N terms written out (no rule of finite sums applied), and every "
               f"step h != 0; remainders r_i(h) undefined functions, nothing assumed of them; no limit taken",

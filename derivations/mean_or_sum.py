@@ -61,16 +61,17 @@ def _symbolic_n(difference, sum_penalty=sp.S.Zero, mean_penalty=sp.S.Zero) -> Ve
 SQUARED_NORM = w**2 + b**2
 
 register(
-    Claim(
+    Claim.contrasting(
         id="mean-or-sum.same-steps",
         statement=(
             r"For every $N \ge 1$ and squared-error losses $L_i = (w x_i + b - y_i)^2$, with $S = \sum_i L_i$ and "
             r"$C = S/N$: $\theta - \eta\,\nabla S(\theta) = \theta - (\eta N)\,\nabla C(\theta)$ for all $\theta$ "
             r"and $\eta$; so $\nabla S = N\,\nabla C$, and $S$ and $C$ have the same stationary points."
         ),
-        check=lambda: _symbolic_n(lambda p, g_sum, g_mean: (p - eta * g_sum) - (p - eta * N * g_mean)),
+        check=_symbolic_n,
+        right=lambda p, g_sum, g_mean: (p - eta * g_sum) - (p - eta * N * g_mean),
+        wrong=lambda p, g_sum, g_mean: (p - eta * g_sum) - (p - eta * g_mean),
         control="the same step size eta on the sum and on the mean",
-        control_check=lambda: _symbolic_n(lambda p, g_sum, g_mean: (p - eta * g_sum) - (p - eta * g_mean)),
         evidence="proof",
         scope=("every N >= 1 (N symbolic); squared-error losses of the line w x + b, data symbolic; every theta and "
                "eta; grad S and grad C each the limit of the difference quotient of its own closed form in "
@@ -79,7 +80,7 @@ register(
 )
 
 register(
-    Claim(
+    Claim.contrasting(
         id="mean-or-sum.weight-decay",
         statement=(
             r"For every $N \ge 1$ and squared-error losses as above, with $\lVert\theta\rVert^2 = w^2 + b^2$: "
@@ -87,11 +88,11 @@ register(
             r"N\,\nabla\bigl(C + \tfrac{\lambda/N}{2}\lVert\theta\rVert^2\bigr)$: "
             r"weight decay $\lambda$ on the sum is weight decay $\lambda/N$ on the mean."
         ),
-        check=lambda: _symbolic_n(lambda p, g_sum, g_mean: g_sum - N * g_mean,
-                                  lam / 2 * SQUARED_NORM, lam / N / 2 * SQUARED_NORM),
+        check=lambda mean_penalty: _symbolic_n(lambda p, g_sum, g_mean: g_sum - N * g_mean,
+                                               lam / 2 * SQUARED_NORM, mean_penalty),
+        right=lam / N / 2 * SQUARED_NORM,
+        wrong=lam / 2 * SQUARED_NORM,
         control="the same strength lambda on the sum as on the mean",
-        control_check=lambda: _symbolic_n(lambda p, g_sum, g_mean: g_sum - N * g_mean,
-                                          lam / 2 * SQUARED_NORM, lam / 2 * SQUARED_NORM),
         evidence="proof",
         scope=("every N >= 1 (N symbolic); squared-error losses of the line w x + b, data symbolic; the penalty on "
                "both w and b; every theta and lambda; both penalised costs differentiated as wholes from the "
@@ -112,7 +113,7 @@ def _linear_scaling(orders) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="mean-or-sum.linear-scaling",
         statement=(
             r"For $\theta \in \mathbb{R}^2$ and $k = 3$ batches, each the mean of two quadratic losses "
@@ -122,10 +123,11 @@ register(
             r"$\theta - k\eta\,\nabla C_{\cup}(\theta) + \eta^2\sum_{j<l} H_l g_j - \eta^3 H_3 H_2 g_1$, "
             r"where $C_\cup$ is the union's mean cost: one step of $k\eta$ plus a Hessian term."
         ),
-        check=lambda: _linear_scaling((2, 3)),
+        check=_linear_scaling,
+        right=(2, 3),
+        wrong=(2,),
         control=("the eta^2 Hessian term taken as the whole correction, as if second order were exact for quadratic "
                  "losses: k steps of eta end at one step of k*eta plus eta^2 sum_{j<l} H_l g_j, no eta^3 term"),
-        control_check=lambda: _linear_scaling((2,)),
         evidence="proof",
         scope=("theta in R^2; k = 3 batches, each the mean of two quadratic losses with free symmetric A_i and free "
                "b_i; every theta and eta"),
@@ -204,7 +206,7 @@ def _scale_invariant(eps_scaled) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="mean-or-sum.adaptive",
         statement=(
             r"For Adam with any $\beta_1, \beta_2 \in [0, 1)$, any step size $\eta > 0$ and any "
@@ -214,9 +216,10 @@ register(
             r"place of $\varepsilon$, wherever they are defined ($\sqrt{\hat v_t} + \varepsilon > 0$). With "
             r"$\varepsilon = 0$, scaling the loss changes nothing."
         ),
-        check=lambda: _scale_invariant(eps / c),
+        check=_scale_invariant,
+        right=eps / c,
+        wrong=eps,
         control="Adam exactly scale-invariant with epsilon > 0: the loss multiplied by c, epsilon left unchanged",
-        control_check=lambda: _scale_invariant(eps),
         evidence="proof",
         scope=("every number of steps T >= 1, by induction over t (the written proof): the base case m_0 = v_0 = 0, "
                "and the induction step checked symbolically, moments and update, for symbolic t, beta_1, beta_2, "

@@ -76,7 +76,7 @@ def _two_batch(replace: bool, targets) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="noise-scale.two-batch",
         statement=(
             r"Let a small and a big batch, of sizes $B_s < B_b$, each consist of independent uniform draws with "
@@ -85,9 +85,10 @@ register(
             r"$\frac{B_b|G_{B_b}|^2 - B_s|G_{B_s}|^2}{B_b - B_s}$ is an unbiased estimate of $|G|^2$ and "
             r"$\frac{|G_{B_s}|^2 - |G_{B_b}|^2}{1/B_s - 1/B_b}$ of $\mathrm{tr}\,\Sigma$ (divisor $N$)."
         ),
-        check=lambda: _two_batch(True, _targets()),
+        check=lambda replace: _two_batch(replace, _targets()),
+        right=True,
+        wrong=False,
         control="the same estimators with batches drawn without replacement",
-        control_check=lambda: _two_batch(False, _targets()),
         evidence="proof",
         scope="every N and every B_s < B_b, symbolic (each estimate is linear in |G_B|^2, so any joint law of "
               "the two batches); nested pairs also enumerated for N <= 3",
@@ -95,17 +96,18 @@ register(
 )
 
 register(
-    Claim(
+    Claim.contrasting(
         id="noise-scale.without-replacement",
         statement=(
             r"If both batches are drawn without replacement ($B_s < B_b \le N$), the same estimators have "
             r"expectations $|G|^2 - \frac{\mathrm{tr}\,\Sigma}{N-1}$ and $\frac{N}{N-1}\,\mathrm{tr}\,\Sigma$, "
             r"for every $N \ge 2$ and any joint law of the two batches."
         ),
-        check=lambda: _two_batch(False, ((FIRST / N_EXAMPLES) ** 2 - sigma_squared() / (N_EXAMPLES - 1),
-                                         N_EXAMPLES / (N_EXAMPLES - 1) * sigma_squared())),
+        check=lambda targets: _two_batch(False, targets()),
+        right=lambda: ((FIRST / N_EXAMPLES) ** 2 - sigma_squared() / (N_EXAMPLES - 1),
+                       N_EXAMPLES / (N_EXAMPLES - 1) * sigma_squared()),
+        wrong=_targets,
         control="the with-replacement expectations |G|^2 and tr Sigma, for batches without replacement",
-        control_check=lambda: _two_batch(False, _targets()),
         evidence="proof",
         scope="every N >= 2 and every B_s < B_b <= N, symbolic; nested pairs also enumerated for N <= 3",
     )

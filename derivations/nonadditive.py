@@ -493,13 +493,14 @@ def _log_likelihood(cost: Callable[[sp.Expr], sp.Expr]) -> Verdict:
                          "for every N", residual=(residual,), evidence="proof")
 
 
-register(Claim(
+register(Claim.contrasting(
     "nonadditive.log-likelihood",
     r"For Bernoulli likelihoods $p_i(\theta) = \theta^{y_i}(1-\theta)^{1-y_i}$, every $N$ and $0 < \theta < 1$: "
     r"$\frac{d}{d\theta}\bigl(-\log\prod_{i=1}^N p_i\bigr) = \sum_{i=1}^N \frac{d}{d\theta}\bigl(-\log p_i\bigr)$.",
-    lambda: _log_likelihood(lambda likelihood: -sp.log(likelihood)),
-    "minus the product of the likelihoods, without the log, against the sum of minus the likelihoods",
-    lambda: _log_likelihood(lambda likelihood: -likelihood),
+    check=_log_likelihood,
+    right=lambda likelihood: -sp.log(likelihood),
+    wrong=lambda likelihood: -likelihood,
+    control="minus the product of the likelihoods, without the log, against the sum of minus the likelihoods",
     evidence="proof",
     scope="every N >= 1; labels symbolic; every theta in (0, 1)",
 ))

@@ -112,32 +112,34 @@ def _gradient_at(places) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.mean-surface",
         statement=(
             r"For Anscombe's set I with $z_i = (x_i - \bar x)/s_x$ and $L_i(w, b) = (w z_i + b - y_i)^2$: "
             r"for all $(w, b)$, $\frac{1}{11}\sum_{i=1}^{11} L_i(w, b) = "
             r"\frac{1}{11}\bigl(\theta^\top A^\top A\,\theta - 2\theta^\top A^\top y + y^\top y\bigr)$."
         ),
-        check=lambda: _mean_surface(COST),
+        check=_mean_surface,
+        right=COST,
+        wrong=MEAN_EXAMPLE_SURFACE,
         control="the cost is the surface of the average example, (w zbar + b - ybar)^2",
-        control_check=lambda: _mean_surface(MEAN_EXAMPLE_SURFACE),
         evidence="proof",
         scope="Anscombe's set I (N = 11, inputs standardised exactly); every (w, b)",
     )
 )
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.gradient-at-one-point",
         statement=(
             r"For Anscombe's set I as above and every point $\theta = (w, b)$: "
             r"$\frac{1}{11}\sum_{i=1}^{11}\nabla L_i(\theta) = \frac{2}{11} A^\top (A\theta - y) = \nabla C(\theta)$, "
             r"$\nabla C$ and each $\nabla L_i$ from the definition of the derivative."
         ),
-        check=lambda: _gradient_at([(0, 0)] * COUNT),
+        check=_gradient_at,
+        right=[(0, 0)] * COUNT,
+        wrong=mistaken_places(COUNT),
         control="each example's gradient taken at its own place, theta plus a different offset d_i per example",
-        control_check=lambda: _gradient_at(mistaken_places(COUNT)),
         evidence="proof",
         scope="Anscombe's set I (N = 11, standardised inputs); every (w, b)",
     )
@@ -198,7 +200,7 @@ def _scattered_mean(target) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.scattered-mean",
         statement=(
             r"For Anscombe's set I, the page's offsets $d_i$ and every $\theta$: "
@@ -206,9 +208,10 @@ register(
             r"= \nabla C(\theta + \delta)$ with $H_i = \nabla^2 L_i$, $\delta = \bar H^{-1}\frac{1}{11}\sum_i H_i d_i "
             r"\neq 0$, $\bar H = \nabla^2 C$."
         ),
-        check=lambda: _scattered_mean(lambda places: list(scattered_shift(places))),
+        check=_scattered_mean,
+        right=lambda places: list(scattered_shift(places)),
+        wrong=lambda places: _mean(places),
         control="it is the gradient of C at the mean place, theta + (1/N) sum d_i",
-        control_check=lambda: _scattered_mean(lambda places: _mean(places)),
         evidence="proof",
         scope="Anscombe's set I (standardised inputs) with the page's 11 offsets d_i; every (w, b)",
     )
@@ -339,7 +342,7 @@ def _directions_weighted(weighted: bool) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.mean-points-at-minimum",
         statement=(
             r"For Anscombe's set I with standardised inputs: $\nabla^2 C = 2I$ and $-\nabla C(\theta) = "
@@ -347,10 +350,11 @@ register(
             r"$\theta^*_x$: at $\theta_0 = (0, \tfrac{13}{2})$, $-\nabla C_x(\theta_0)$ is not parallel to "
             r"$\theta^*_x - \theta_0$."
         ),
-        check=lambda: _mean_points_at_minimum(centred_only=False),
+        check=_mean_points_at_minimum,
+        right=False,
+        wrong=True,
         control="centring alone is enough: with the inputs centred but not scaled, x_i - xbar, the Hessian is 2I "
                 "and -grad C(theta) = 2 (theta* - theta) at every theta",
-        control_check=lambda: _mean_points_at_minimum(centred_only=True),
         evidence="proof",
         scope="Anscombe's set I: standardised inputs, every (w, b); raw inputs, the one point theta_0 = (0, 13/2); "
               "gradients and Hessian from the definition of the derivative",
@@ -402,7 +406,7 @@ def _vanishes_at_minimum(units: bool) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.magnitudes-are-weights",
         statement=(
             r"For Anscombe's set I at $\theta_0 = (0, \tfrac{13}{2})$, with $g_i = \nabla L_i(\theta_0)$, "
@@ -411,9 +415,10 @@ register(
             r"$\nabla C(\theta_0) = \frac{1}{N}\sum_i 2|r_i|\sqrt{1 + z_i^2}\,u_i$, and the unweighted mean "
             r"$\frac{1}{N}\sum_i u_i$ is not parallel to $\nabla C(\theta_0)$."
         ),
-        check=lambda: _directions_weighted(True),
+        check=_directions_weighted,
+        right=True,
+        wrong=False,
         control="the average direction: the unweighted mean of the u_i is parallel to grad C(theta_0)",
-        control_check=lambda: _directions_weighted(False),
         evidence="proof",
         scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2); gradients from the "
               "definition of the derivative",
@@ -438,15 +443,16 @@ register(
 )
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.mean-vanishes-at-minimum",
         statement=(
             r"For Anscombe's set I fitted as $y = w x + b$ (raw inputs) at that cost's minimum $\theta^*_x = (w^*_x, b^*_x)$: "
             r"$\frac{1}{N}\sum_i \nabla L_i(\theta^*_x) = 0$ while $\nabla L_i(\theta^*_x) \ne 0$ for every $i$."
         ),
-        check=lambda: _vanishes_at_minimum(units=False),
+        check=_vanishes_at_minimum,
+        right=False,
+        wrong=True,
         control="the mean of the unit directions vanishes at the minimum",
-        control_check=lambda: _vanishes_at_minimum(units=True),
         evidence="proof",
         scope="Anscombe's set I (raw inputs) at its least-squares minimum (from the closed-form slope and intercept); "
               "gradients from the definition of the derivative",
@@ -489,7 +495,7 @@ def _unit_mean_is_gradient_of(power: int) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.unit-mean-descends-distance",
         statement=(
             r"For Anscombe's set I at $\theta_0 = (0, \tfrac{13}{2})$: $\frac{1}{N}\sum_i g_i/\lVert g_i\rVert = "
@@ -497,9 +503,10 @@ register(
             r"distance to the zero-loss lines, and $\nabla C(\theta_0) \cdot \nabla D(\theta_0) > 0$: minus it "
             r"descends $C$."
         ),
-        check=lambda: _unit_mean_is_gradient_of(1),
+        check=_unit_mean_is_gradient_of,
+        right=1,
+        wrong=2,
         control="the mean of the unit directions is the gradient of the mean squared distance to the lines",
-        control_check=lambda: _unit_mean_is_gradient_of(2),
         evidence="proof",
         scope="Anscombe's set I (standardised inputs) at the one point theta_0 = (0, 13/2), where no r_i is 0; "
               "gradient of D from both one-sided limits of its difference quotients",
@@ -555,7 +562,7 @@ def _mean_step(first_order_exact: bool) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="parameter-space.mean-step-expansion",
         statement=(
             r"For Anscombe's set I, every $\theta$ and every step size $\eta$, with $g_i = \nabla L_i(\theta)$, "
@@ -565,10 +572,11 @@ register(
             r"\eta^2\frac{1}{N}\sum_i (a_i\cdot\bar g)^2 = C(\theta) - \eta(1 - \eta)\lVert\bar g\rVert^2$; "
             r"and $\theta - \tfrac12\bar g = \theta^*$."
         ),
-        check=lambda: _mean_step(first_order_exact=False),
+        check=_mean_step,
+        right=False,
+        wrong=True,
         control="the first-order picture is exact: C(theta - eta gbar) = C(theta) - eta |gbar|^2, so the cost falls "
                 "for every step size",
-        control_check=lambda: _mean_step(first_order_exact=True),
         evidence="proof",
         scope="Anscombe's set I (standardised inputs); every (w, b) and every eta; gradients from the definition",
     )

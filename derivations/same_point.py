@@ -38,7 +38,7 @@ def _stale_any_n(with_hessian: bool) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="same-point.hessian-quadratic",
         statement=(
             r"For every $N \ge 1$ and quadratic losses $L_i(\theta)=\tfrac12\theta^\top A_i\theta-b_i^\top\theta$ "
@@ -46,9 +46,10 @@ register(
             r"$\frac1N\sum_i\nabla L_i(\theta+\delta_i)=\nabla C(\theta)+\frac1N\sum_i H_i\,\delta_i$, "
             r"$H_i=\nabla^2 L_i$."
         ),
-        check=lambda: _stale_any_n(True),
+        check=_stale_any_n,
+        right=True,
+        wrong=False,
         control="the same average without the Hessian term, mean of grad L_i(theta + delta_i) = grad C(theta)",
-        control_check=lambda: _stale_any_n(False),
         evidence="exhaustive",
         scope="every N >= 1 (N symbolic, sufficient statistics) and each d = 1, 2, 3; coefficients, point and "
               "shifts symbolic",
@@ -74,16 +75,17 @@ def _first_order(with_hessian: bool) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="same-point.first-order",
         statement=(
             r"For $L_i(a,b)=(a\,b\,x_i-y_i)^2$ ($N=2$) and shifts $\varepsilon\delta_i$: "
             r"$\frac1N\sum_i\nabla L_i(\theta+\varepsilon\delta_i)-\nabla C(\theta)"
             r"-\frac{\varepsilon}{N}\sum_i H_i\delta_i=O(\varepsilon^2)$."
         ),
-        check=lambda: _first_order(True),
+        check=_first_order,
+        right=True,
+        wrong=False,
         control="the same expansion without the Hessian term: the coefficient of epsilon must vanish too",
-        control_check=lambda: _first_order(False),
         evidence="proof",
         scope="L_i = (a b x_i - y_i)^2, N = 2; data, point and shifts symbolic; the coefficients of epsilon^0 and epsilon^1",
     )
@@ -130,7 +132,7 @@ def _epoch(leading_only: bool) -> Verdict:
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="same-point.epoch-polynomial",
         statement=(
             r"For $N \le 4$ quadratic losses on $\theta\in\mathbb{R}^2$, one epoch of steps "
@@ -138,9 +140,10 @@ register(
             r"$\theta-\eta\sum_i g_i+\sum_{k=2}^{N}(-\eta)^k\sum_{j<s_1<\dots<s_{k-1}}H_{s_{k-1}}\cdots H_{s_1}g_j$, "
             r"$g_j=\nabla L_j(\theta)$."
         ),
-        check=lambda: _epoch(False),
+        check=_epoch,
+        right=False,
+        wrong=True,
         control="the difference truncated to its leading term, eta^2 sum_{j<s} H_s g_j",
-        control_check=lambda: _epoch(True),
         evidence="exhaustive",
         scope="each N = 1, 2, 3, 4: quadratic losses on R^2 with free coefficients; every eta",
     )

@@ -187,7 +187,7 @@ def _within_epoch(expected_reshuffle) -> Verdict:
 WITHIN_EPOCH_GAPS = [(PAIR[0] - PAIR[1]) / 2, (PAIR[1] - PAIR[0]) / 2]
 
 register(
-    Claim(
+    Claim.contrasting(
         id="shuffle.within-epoch",
         statement=(
             r"Two examples, losses $L_i(\theta) = (\theta - x_i)^2/2$, batches of one. Let the first step use "
@@ -197,9 +197,10 @@ register(
             r"whenever $x_a \ne x_b$. With a fresh uniform draw (with replacement) the gap is 0. For all values of "
             r"the examples, $\theta_0$ and $\eta$ with $\theta_1$ determining $a$ ($x_a \ne x_b$, $\eta \ne 0$)."
         ),
-        check=lambda: _within_epoch(WITHIN_EPOCH_GAPS),
+        check=_within_epoch,
+        right=WITHIN_EPOCH_GAPS,
+        wrong=[0, 0],
         control="the second batch of a reshuffled epoch is unbiased given theta_1 (gap 0)",
-        control_check=lambda: _within_epoch([0, 0]),
         evidence="proof",
         scope="N = 2, B = 1, losses (theta - x_i)^2 / 2, one step; both joint laws enumerated; x_a, x_b, theta_0, "
               "eta symbolic",
@@ -260,7 +261,7 @@ def _passes(scheme: str):
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="shuffle.first-pass",
         statement=(
             r"Examples drawn i.i.d. from a population of three equally likely values, loss $(\theta - x)^4/4$: "
@@ -268,9 +269,10 @@ register(
             r"expectation $\nabla R(\theta_1)$ given $\theta_1$, where $R(\theta) = \mathbb{E}_x\, L(\theta, x)$; "
             r"for all values $x_1, x_2, x_3$, $\theta_0$ and $\eta$ with $\theta_1$ determining $a$."
         ),
-        check=lambda: _passes("fresh"),
+        check=_passes,
+        right="fresh",
+        wrong="reuse",
         control="a second pass: b is the example a the first step was taken on (b = a), judged against R",
-        control_check=lambda: _passes("reuse"),
         evidence="proof",
         scope="a population of three equally likely values, loss (theta - x)^4 / 4, one step; the joint law of "
               "(a, b) enumerated and conditioned on theta_1; values, theta_0 and eta symbolic",

@@ -45,32 +45,34 @@ def variance_gap(formula, replace: bool):
 
 
 register(
-    Claim(
+    Claim.contrasting(
         id="variance.with-replacement",
         statement=(
             rf"For every $2 \le N \le {LARGEST_N_WITH}$ and $1 \le B \le {LARGEST_B_WITH}$ and $B$ independent uniform "
             r"draws from $N$ fixed examples, $\mathbb{E}\,\lvert \hat g_S - G\rvert^2 = \sigma^2 / B$ with "
             r"$\sigma^2 = \frac{1}{N}\sum_i \lvert g_i - G\rvert^2$ (two-component gradients)."
         ),
-        check=lambda: check_every_size(SIZES_WITH, variance_gap(with_replacement_formula, True)),
+        check=lambda formula: check_every_size(SIZES_WITH, variance_gap(formula, True)),
+        right=with_replacement_formula,
+        wrong=sample_variance_formula,
         control="the sample variance (divisor N - 1) in place of sigma^2",
-        control_check=lambda: check_every_size(SIZES_WITH, variance_gap(sample_variance_formula, True)),
         evidence="exhaustive",
         scope="2 <= N <= 4 and B <= 4; every sequence of draws enumerated; gradients symbolic",
     )
 )
 
 register(
-    Claim(
+    Claim.contrasting(
         id="variance.without-replacement",
         statement=(
             rf"For every $2 \le N \le {LARGEST_N_WITHOUT}$ and $1 \le B \le N$ and a uniformly random subset of size "
             r"$B$ of $N$ fixed examples, $\mathbb{E}\,\lvert \hat g_S - G\rvert^2 = "
             r"\frac{\sigma^2}{B}\,\frac{N-B}{N-1}$ (two-component gradients)."
         ),
-        check=lambda: check_every_size(SIZES_WITHOUT, variance_gap(finite_population_formula, False)),
+        check=lambda formula: check_every_size(SIZES_WITHOUT, variance_gap(formula, False)),
+        right=finite_population_formula,
+        wrong=cochran_with_sigma_formula,
         control="Cochran's correction with the wrong variance: (sigma^2/B)(1 - B/N), sigma^2 with divisor N",
-        control_check=lambda: check_every_size(SIZES_WITHOUT, variance_gap(cochran_with_sigma_formula, False)),
         evidence="exhaustive",
         scope="2 <= N <= 6 and every B <= N; every subset enumerated; gradients symbolic",
     )

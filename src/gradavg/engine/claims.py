@@ -199,6 +199,36 @@ class Claim:
         if not self.scope.strip():
             raise ValueError(f"claim {self.id!r} needs a scope: the generality its check reaches, in words")
 
+    @classmethod
+    def contrasting(cls, id: str, statement: str, *, check: Callable[[Any], Verdict], right: Any, wrong: Any,
+                    control: str, evidence: str, scope: str) -> "Claim":
+        """A claim whose check and negative control are one helper, given the right argument and the wrong one.
+
+        The claim's check is ``check(right)`` and its negative control
+        ``check(wrong)``, each run only when the claim is checked. ``right`` and
+        ``wrong`` themselves are evaluated where the claim is built, when its
+        module is imported: they should be cheap values (a function, a formula,
+        a small constant), never the result of an expensive computation.
+
+        Args:
+            id: the claim's stable identifier, as for :class:`Claim`.
+            statement: the statement in LaTeX.
+            check: the helper; called with one argument, it returns a :class:`Verdict`.
+            right: the argument for which ``check`` decides the statement.
+            wrong: the argument of the deliberately wrong variant, which ``check`` must reject.
+            control: the wrong variant, in words.
+            evidence: the kind of evidence the check gives (a key of :data:`EVIDENCE`).
+            scope: how far the check reaches, in words.
+
+        Example:
+            >>> twice = lambda factor: Verdict(factor == 2, f"x + x against {factor} x", evidence="proof")
+            >>> claim = Claim.contrasting("demo.twice", "$x + x = 2x$", check=twice, right=2, wrong=1,
+            ...                           control="x + x = x", evidence="proof", scope="every x")
+            >>> claim.check().method, claim.control_check().method, claim.run().ok
+            ('x + x against 2 x', 'x + x against 1 x', True)
+        """
+        return cls(id, statement, lambda: check(right), control, lambda: check(wrong), evidence, scope)
+
     @property
     def badge(self) -> str:
         """The line a page shows under the statement, naming the kind of evidence and its scope.
