@@ -46,12 +46,16 @@ napoleon_use_ivar = True
 # annotations of dataclass fields name third-party types that have no inventory offline
 nitpick_ignore_regex = [(r"py:class", r"(sympy|numpy|matplotlib|fractions)(\..*)?")]
 
+# The extension's settings (gradavg.site.config): the folders whose files the executed pages import; a change
+# in one reruns the statement check and re-executes exactly the pages that depend on it.
+gradavg_library_folders = ["src", "derivations"]
+
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 
 # Execution: cached, strict, and no page is ever stale.
 nb_execution_mode = "cache"
 # One cache per interpreter (outputs may differ between Python versions). Pages are keyed on their code
-# and on the library files they depend on (gradavg.site.sphinxext), so a library edit re-executes
+# and on the library files they depend on (gradavg.site.sphinxext.invalidation), so a library edit re-executes
 # exactly the pages that can see it.
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache" / "py{}.{}".format(*sys.version_info[:2]))
 nb_execution_raise_on_error = True

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gradavg.site.build import stamp_path
-from gradavg.topics.framework import use_host_devices
+from gradavg.checks.jax_adapter import use_host_devices
 
 # JAX reads XLA_FLAGS once, when it is first imported: ask for the host CPU devices before any test can import it
 use_host_devices()
@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(items):
     forks: a fork after JAX is loaded can deadlock (JAX warns as much). Every
     test still runs; only the order changes.
     """
-    items.sort(key=lambda item: "framework" in item.nodeid)
+    items.sort(key=lambda item: "framework" in item.nodeid or "jax" in item.nodeid)
 
 
 def sphinx_build(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:

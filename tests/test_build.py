@@ -1,7 +1,6 @@
 """The strict docs build: it succeeds on the real pages and fails, naming the page, on bad ones."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -95,64 +94,3 @@ def test_a_formula_katex_cannot_render_fails_the_build(bad_build):
 def test_an_error_printed_after_a_cell_fails_the_build(bad_build):
     log, _ = bad_build
     assert "bad_callback.md" in log and "a cell printed an error" in log
-
-
-# --- the KaTeX render servers the build starts ---------------------------------------------------------------
-
-def test_every_katex_server_the_build_started_is_stopped_when_it_ends():
-    import sys
-
-    from gradavg.site import sphinxext
-
-    sphinxext._note_katex_servers(None)
-    server = sphinxext._NotedPopen([sys.executable, "-c", "import time; time.sleep(60)", "katex-server"])
-    other = sphinxext._NotedPopen([sys.executable, "-c", "import time; time.sleep(60)", "not-a-render-server"])
-    try:
-        sphinxext._stop_katex_servers(None, None)
-        assert server.wait(timeout=10) != 0  # stopped by the build's end
-        with pytest.raises(subprocess.TimeoutExpired):
-            other.wait(timeout=0.5)  # a process that is no render server (a reused pid, say) is left alone
-    finally:
-        other.kill()
-        server.kill()
-        other.wait()
-        server.wait()
-
-
-def test_the_katex_server_is_reached_even_if_it_listens_only_after_binding(tmp_path):
-    import socket
-    import sys
-
-    from gradavg.site.sphinxext import _start_server_process
-
-    # a stand-in server that creates its socket file, waits half a second, and only then listens
-    late = ("import socket, sys, time\n"
-            "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); time.sleep(0.5); s.listen(1)\n"
-            "c, _ = s.accept(); time.sleep(60)\n")
-
-    class Server:
-        @classmethod
-        def build_command(cls, socket):
-            return [sys.executable, "-c", late, str(socket)]
-
-        @classmethod
-        def timeout_error(cls, timeout):
-            return TimeoutError(timeout)
-
-    process, connection = _start_server_process(Server, tmp_path, timeout=10)
-    try:
-        assert connection.getpeername() == str(tmp_path / "katex.sock") and process.poll() is None
-    finally:
-        connection.close()
-        process.kill()
-        process.wait()
-    # the upstream way, one connection as soon as the file exists, is refused by that server
-    early = subprocess.Popen([sys.executable, "-c", late, str(tmp_path / "early.sock")])
-    try:
-        while not (tmp_path / "early.sock").exists():
-            pass
-        with pytest.raises(ConnectionRefusedError):
-            socket.socket(socket.AF_UNIX).connect(str(tmp_path / "early.sock"))
-    finally:
-        early.kill()
-        early.wait()

@@ -12,8 +12,8 @@ import sympy as sp
 
 from gradavg.checks.budget import BudgetExceeded, run_with_budget
 from gradavg.checks.check import check_batch_cost, check_gradient_of_mean
-from gradavg.checks.checkcli import check_text, run_check
-from gradavg.checks.cli import _loss_as_written, main
+from gradavg.checks.text_check import check_text, run_check
+from gradavg.cli import _loss_as_written, main
 from gradavg.checks.safeparse import UnsafeExpression, parse_cost, parse_expression
 
 CROSS_ENTROPY = "-y*log(sigmoid(w*x+b))-(1-y)*log(1-sigmoid(w*x+b))"
@@ -111,7 +111,7 @@ def test_check_text_gives_the_same_keys_for_every_status():
 
 def test_check_text_imports_and_runs_without_fork_or_resource():
     code = ("import sys; sys.modules['multiprocessing'] = None; sys.modules['resource'] = None\n"
-            "from gradavg.checks.checkcli import check_text\n"
+            "from gradavg.checks.text_check import check_text\n"
             "print(check_text('(w*x - y)**2', 'w', 'x,y', 2, cost='max(L)')['status'])")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip() == "1", run.stderr

@@ -11,36 +11,38 @@ import numpy as np
 import pytest
 
 from gradavg.checks.probe import probe_additivity
+from gradavg.checks import jax_adapter
+from gradavg.engine import rounding
 from gradavg.topics import framework
 from gradavg.topics.accumulation import mean_of_means_weights, total_count_weights
 
 
 def test_use_host_devices_keeps_other_flags_and_replaces_an_old_count():
     environment = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2 --xla_dump_to=/tmp/x"}
-    assert framework.use_host_devices(environment) == "--xla_dump_to=/tmp/x " + framework.DEVICE_FLAG
-    assert framework.use_host_devices({}) == framework.DEVICE_FLAG
+    assert jax_adapter.use_host_devices(environment) == "--xla_dump_to=/tmp/x " + jax_adapter.DEVICE_FLAG
+    assert jax_adapter.use_host_devices({}) == jax_adapter.DEVICE_FLAG
 
 
 def test_the_test_session_asked_for_the_devices_before_jax():
     # conftest.py sets the flag before any test module imports JAX
-    assert framework.DEVICE_FLAG in os.environ["XLA_FLAGS"].split()
-    assert framework.jax_modules(framework.DEVICES).jax.device_count() == framework.DEVICES
+    assert jax_adapter.DEVICE_FLAG in os.environ["XLA_FLAGS"].split()
+    assert jax_adapter.jax_modules(jax_adapter.DEVICES).jax.device_count() == jax_adapter.DEVICES
 
 
 def test_compare_is_exact_at_the_edge_of_the_bound():
-    bound = framework.rounding_bound([Fraction(1)], 1)
+    bound = rounding.rounding_bound([Fraction(1)], 1)
     tolerance = bound.tolerance()[0]
-    inside = framework.compare([0.5], [Fraction(1, 2) - tolerance], bound, ["w"], "edge")
+    inside = rounding.compare([0.5], [Fraction(1, 2) - tolerance], bound, ["w"], "edge")
     assert inside.holds and inside.residual == 1.0
-    outside = framework.compare([0.5], [Fraction(1, 2) - tolerance * Fraction(1001, 1000)], bound, ["w"], "edge")
+    outside = rounding.compare([0.5], [Fraction(1, 2) - tolerance * Fraction(1001, 1000)], bound, ["w"], "edge")
     assert not outside.holds and outside.gap == (tolerance * Fraction(1001, 1000),)
     assert outside.witness == {"JAX w": Fraction(1, 2), "exact w": Fraction(1, 2) - tolerance * Fraction(1001, 1000)}
 
 
 def test_gamma_grows_with_depth_and_refuses_nonsense():
-    assert framework.gamma(0) == 0 < framework.gamma(1) < framework.gamma(100)
+    assert rounding.gamma(0) == 0 < rounding.gamma(1) < rounding.gamma(100)
     with pytest.raises(ValueError):
-        framework.gamma(2**53)
+        rounding.gamma(2**53)
 
 
 def test_exact_gradients_match_a_difference_quotient_in_rationals():
@@ -54,7 +56,7 @@ def test_exact_gradients_match_a_difference_quotient_in_rationals():
 
     h = Fraction(1, 10**30)
     for i in range(3):
-        xi, yi = framework.exact(x[i]), framework.exact(y[i])
+        xi, yi = rounding.exact(x[i]), rounding.exact(y[i])
         for j in range(len(theta)):
             shifted = list(theta)
             shifted[j] += h
@@ -94,7 +96,7 @@ def test_the_replicated_pmean_pitfall_is_exactly_m_times():
     full = framework.full_batch_gradients()["grad"]
     replicated = framework.data_parallel_gradient(framework.EQUAL_SHARDS, "pmean-replicated")
     right = framework.data_parallel_gradient(framework.EQUAL_SHARDS, "pmean")
-    np.testing.assert_allclose(replicated, framework.DEVICES * full, rtol=1e-13)
+    np.testing.assert_allclose(replicated, jax_adapter.DEVICES * full, rtol=1e-13)
     np.testing.assert_allclose(right, full, rtol=1e-13)
 
 
@@ -110,7 +112,7 @@ def test_probe_accepts_a_jax_scalar_loss_and_finds_the_normalisation_bug():
 
 
 def test_probe_accepts_jax_code_for_a_plain_mean_as_it_accepts_numpy():
-    jnp = framework.jax_modules().jnp
+    jnp = jax_adapter.jax_modules().jnp
     values = jnp.asarray([1.0, 2.0, 4.0, 8.0, 16.0])
     assert probe_additivity(lambda idx: jnp.mean(values[jnp.asarray(idx)]), 5).holds
     assert not probe_additivity(lambda idx: jnp.max(values[jnp.asarray(idx)]), 5).holds
@@ -119,9 +121,9 @@ def test_probe_accepts_jax_code_for_a_plain_mean_as_it_accepts_numpy():
 def test_without_jax_the_checks_fail_and_say_what_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "jax", None)  # import jax now raises ImportError
     verdict = framework.check_per_example()
-    assert not verdict.holds and verdict.method.startswith(framework.NEEDS_JAX)
+    assert not verdict.holds and verdict.method.startswith(jax_adapter.NEEDS_JAX)
     verdict = framework.check_multisteps("global", "full")
-    assert not verdict.holds and framework.NEEDS_JAX in verdict.method
+    assert not verdict.holds and jax_adapter.NEEDS_JAX in verdict.method
 
 
 def _run(code: str, environment: dict) -> subprocess.CompletedProcess:

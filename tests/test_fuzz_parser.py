@@ -17,7 +17,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradavg.checks.checkcli import run_check
+from gradavg.checks.text_check import run_check
 from gradavg.checks.safeparse import AGGREGATES, FUNCTIONS, UnsafeExpression, parse_cost, parse_expression
 
 w, x, y = sp.symbols("w x y", real=True)

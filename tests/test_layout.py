@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -61,9 +61,38 @@ def test_the_layer_check_finds_an_upward_import(tmp_path):
     assert upward_imports(modules_under(package, "gradavg")) == ["gradavg.engine.bad -> gradavg.topics", "gradavg.engine.bad -> gradavg.topics.linearity"]
 
 
+#: the package's own top-level files, above every layer: its public names, ``python -m gradavg`` and the command line
+TOP_LEVEL = ("__init__.py", "__main__.py", "cli.py")
+
+
 def test_every_module_belongs_to_a_layer():
-    loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in TOP_LEVEL)
     assert loose == [], "put these modules in one of the layers " + ", ".join(LAYERS)
+
+
+def layout_rows(readme: str) -> list[tuple[str, str, str]]:
+    """(layer, path, description) for each row of the README's layout table."""
+    section = readme.split("## Layout\n", 1)[1].split("\n## ", 1)[0]
+    return [tuple(cell.strip() for cell in line.strip("|").split("|"))
+            for line in section.splitlines() if line.startswith("| ") and not line.startswith(("| layer", "| ---"))]
+
+
+def test_the_readme_layout_table_lists_the_layers_in_order_and_names_every_module():
+    rows = layout_rows((ROOT / "README.md").read_text(encoding="utf-8"))
+    layered = [(layer, path.strip("`")) for layer, path, _ in rows if layer]
+    # the layers, as the table numbers them, are LAYERS in order, with the command line on top
+    folders = {"src/gradavg/" + name + "/": name for name in LAYERS if name != "derivations"} | {"derivations/": "derivations"}
+    ranks = [int(layer) for layer, path in layered]
+    assert ranks == sorted(ranks)
+    assert [folders[path] for _, path in layered if path in folders] == list(LAYERS)
+    for layer, path, text in rows:
+        target = ROOT / path.strip("`")
+        assert target.exists(), f"the layout table names {path}, which is not in the tree"
+        if target.is_dir() and target.is_relative_to(PACKAGE):
+            named = set(re.findall(r"`(\w+\.py)`", text)) - {"__init__.py"}
+            present = {module.name for module in target.glob("*.py")} - {"__init__.py"}
+            assert named == present, f"{path}: the table names {sorted(named - present)} that are not there, and " \
+                                     f"not {sorted(present - named)} that are"
 
 
 @pytest.mark.build

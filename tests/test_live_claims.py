@@ -6,7 +6,7 @@ import sys
 
 from gradavg.engine.claims import claim_module, ledger
 from gradavg.site.imports import third_party_needs
-from gradavg.site.live import BROWSER_PACKAGES, live_html
+from gradavg.site.rerun_buttons import BROWSER_PACKAGES, live_html
 
 # Run in a fresh interpreter where the packages the in-browser engine lacks cannot be imported.
 CHILD = """

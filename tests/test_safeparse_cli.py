@@ -8,9 +8,9 @@ import time
 import pytest
 import sympy as sp
 
-from gradavg.checks.checkcli import run_check
+from gradavg.checks.text_check import run_check
 from gradavg.engine.claims import Verdict
-from gradavg.checks.cli import main
+from gradavg.cli import main
 from gradavg.checks.safeparse import UnsafeExpression, parse_expression, parse_names
 
 w, b, x, y = sp.symbols("w b x y", real=True)
@@ -112,7 +112,7 @@ def test_check_exit_2_on_bad_input(args, words):
 
 def test_check_exit_1_prints_the_witness(monkeypatch):
     failed = Verdict(False, "test", witness={w: sp.Rational(1, 2)}, gap=(sp.Rational(3, 4),))
-    monkeypatch.setattr("gradavg.checks.checkcli.check_gradient_of_mean", lambda *args, **kwargs: failed)
+    monkeypatch.setattr("gradavg.checks.text_check.check_gradient_of_mean", lambda *args, **kwargs: failed)
     status, out, _ = _run("w**2", "w", "", 2)
     assert status == 1 and "witness: w = 1/2" in out and "gap: 3/4" in out
 

@@ -3,6 +3,9 @@
 ``check`` also takes ``--cost TEXT`` (a batch cost), ``--json``, ``--timeout SECONDS`` and
 ``--loss TEXT``; a loss starting with ``-`` works as written. Exit statuses of ``check``:
 0 holds, 1 fails, 2 bad input or undecided, 3 stopped at the time budget.
+
+This module sits above every layer: ``ledger`` runs the claims (the checks
+layer) and names the pages that use each (the site layer reads the pages).
 """
 
 from __future__ import annotations
@@ -12,89 +15,10 @@ import json
 import os
 import sys
 
-from ..engine.claims import Result, ledger
-from .pages import pages_by_claim
+from pathlib import Path
 
-
-def run_ledger(progress=None, claims=None) -> list[Result]:
-    """Run claims (every claim by default) and their controls, reporting each to ``progress`` as it finishes.
-
-    Example:
-        >>> from gradavg.engine.claims import get
-        >>> lines = []
-        >>> [result.ok for result in run_ledger(lines.append, [get("linearity.general-n")])]
-        [True]
-        >>> lines[0].split(" (")[0]
-        '[1/1] linearity.general-n: ok'
-    """
-    claims = ledger() if claims is None else claims
-    results = []
-    for number, claim in enumerate(claims, 1):
-        result = claim.run()
-        results.append(result)
-        if progress:
-            status = "ok" if result.ok else "FAILED"
-            progress(f"[{number}/{len(claims)}] {claim.id}: {status} ({result.verdict.seconds:.2f} s)")
-    return results
-
-
-def ledger_rows(results: list[Result]) -> list[dict]:
-    """The ledger as JSON-ready rows, one per claim.
-
-    ``evidence`` and ``scope`` are what the claim declares; ``evidence_reached`` is
-    the kind its check's verdict named, and ``evidence_backed`` whether it backs
-    the declared kind (:func:`gradavg.engine.claims.supports`); ``ok`` needs it.
-
-    Example:
-        >>> from gradavg.engine.claims import get
-        >>> row = ledger_rows([get("linearity.general-n").run()])[0]
-        >>> row["id"], row["holds"], row["evidence"], row["evidence_backed"], row["control_rejected"], row["pages"]
-        ('linearity.general-n', True, 'proof', True, True, ['linearity'])
-    """
-    pages = pages_by_claim()
-    return [
-        {
-            "id": r.claim.id,
-            "statement": r.claim.statement,
-            "method": r.verdict.method,
-            "seconds": round(r.verdict.seconds, 4),
-            "holds": r.verdict.holds,
-            "evidence": r.claim.evidence,
-            "scope": r.claim.scope,
-            "evidence_reached": r.verdict.evidence,
-            "evidence_backed": r.evidence_backed,
-            "ok": r.ok,
-            "control": r.claim.control,
-            "control_rejected": r.control_rejected,
-            "control_method": r.control_verdict.method,
-            "control_seconds": round(r.control_verdict.seconds, 4),
-            "pages": pages.get(r.claim.id, []),
-        }
-        for r in results
-    ]
-
-
-def format_table(rows: list[dict]) -> str:
-    """A plain-text table: id, evidence, method, seconds, holds, control rejected.
-
-    Evidence that does not back the kind a claim declares shows as ``NOT <kind>``.
-
-    Example:
-        >>> print(format_table([{"id": "a.b", "evidence": "proof", "evidence_backed": True, "method": "symbolic",
-        ...                      "seconds": 0.25, "holds": True, "control_rejected": True}]))
-        id   evidence  method    seconds  holds  control rejected
-        ---  --------  --------  -------  -----  ----------------
-        a.b  proof     symbolic  0.250    yes    yes
-    """
-    header = ("id", "evidence", "method", "seconds", "holds", "control rejected")
-    body = [(r["id"], r["evidence"] if r["evidence_backed"] else f"NOT {r['evidence']}", r["method"],
-             f"{r['seconds']:.3f}", "yes" if r["holds"] else "NO",
-             "yes" if r["control_rejected"] else "NO") for r in rows]
-    widths = [max(len(row[k]) for row in [header, *body]) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *body]]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
+from .checks.ledger_report import format_table, ledger_rows, run_ledger
+from .site.statements import pages_by_claim
 
 CHECK_EPILOG = """\
 exit status:
@@ -181,6 +105,9 @@ def _main(argv: list[str] | None) -> int:
     )
     ledger_parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     ledger_parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    ledger_parser.add_argument("--docs", type=Path, default=Path("docs"), metavar="FOLDER",
+                               help="the site's pages, for the pages that use each claim (default: ./docs; "
+                                    "without that folder each claim's pages are empty)")
     check_parser = commands.add_parser(
         "check", help="check that the gradient of a batch cost (by default the mean of a loss) is the mean of "
                       "per-example gradients; exit 0 holds, 1 fails (with a witness), 2 bad input or undecided, "
@@ -204,7 +131,7 @@ def _main(argv: list[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_loss_as_written(arguments) if arguments[:1] == ["check"] else arguments)
     if args.command == "check":
-        from .checkcli import run_check
+        from .checks.text_check import run_check
 
         if (args.loss is None) == (args.loss_option is None):
             check_parser.error("give the loss once: as the first argument or as --loss TEXT")
@@ -214,6 +141,7 @@ def _main(argv: list[str] | None) -> int:
                          cost=args.cost, timeout=args.timeout, as_json=args.json)
 
     progress = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
-    rows = ledger_rows(run_ledger(progress))
+    pages = pages_by_claim(args.docs) if args.docs.is_dir() else {}
+    rows = ledger_rows(run_ledger(progress), pages)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0 if all(r["ok"] for r in rows) else 1

@@ -14,7 +14,7 @@ async function start() {
     if (!response.ok) throw new Error(`could not load ${name}: HTTP ${response.status}`);
     pyodide.unpackArchive(await response.arrayBuffer(), "wheel");
   }
-  pyodide.pyimport("gradavg.checks.live");  // imports SymPy once, before the first check
+  pyodide.pyimport("gradavg.checks.browser_api");  // imports SymPy once, before the first check
   return { pyodide, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -27,7 +27,7 @@ self.onmessage = async ({ data }) => {
       self.postMessage({ ready: true, startup: seconds });
       return;
     }
-    const run = pyodide.pyimport("gradavg.checks.live");
+    const run = pyodide.pyimport("gradavg.checks.browser_api");
     const answer = data.kind === "claim"
       ? run.rerun_claim_json(data.module, data.claim)
       : run.check_text_json(data.loss, data.params, data.data, data.n, data.cost || undefined);  // undefined is None, null is not

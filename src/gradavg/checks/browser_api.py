@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 
 from ..engine.claims import get
-from .checkcli import check_text
-from .cli import ledger_rows
+from .ledger_report import ledger_rows
+from .text_check import check_text
 
 
 def check_text_json(loss: str, params: str, data: str, n: int = 4, cost: str | None = None) -> str:
-    """:func:`gradavg.checks.checkcli.check_text` as JSON: what ``gradavg check --json`` prints.
+    """:func:`gradavg.checks.text_check.check_text` as JSON: what ``gradavg check --json`` prints.
 
     Example:
         >>> import json

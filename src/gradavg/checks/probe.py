@@ -28,15 +28,7 @@ from fractions import Fraction
 from typing import Callable
 
 from ..engine.claims import Verdict
-
-#: The unit roundoff u of each floating-point format, by dtype name. A correctly rounded
-#: operation returns the exact result times (1 + delta), with delta at most u in size.
-UNIT_ROUNDOFF = {
-    "float64": Fraction(1, 2**53),
-    "float32": Fraction(1, 2**24),
-    "float16": Fraction(1, 2**11),
-    "bfloat16": Fraction(1, 2**8),
-}
+from ..engine.rounding import UNIT_ROUNDOFF, gamma
 
 #: The default number of rounded operations in the loss's own format after its reduction (casting the sum,
 #: converting the count, dividing; see :func:`default_rtol`).
@@ -87,10 +79,9 @@ def unit_roundoff(value, dtype: str | None = None) -> tuple[str, Fraction]:
 
 def _gamma(n: int, u: Fraction) -> Fraction:
     """``gamma_n = n u / (1 - n u)``, or a :class:`ProbeError` when ``n u`` is not below 1/2."""
-    nu = n * u
-    if not 0 <= nu < Fraction(1, 2):
+    if not 0 <= n * u < Fraction(1, 2):
         raise ProbeError(f"depth {n} is too large for unit roundoff {u}: depth * u must be below 1/2")
-    return nu / (1 - nu)
+    return gamma(n, u)
 
 
 def summation_depth(terms: int, summation: str = "pairwise") -> int:

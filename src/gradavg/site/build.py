@@ -10,9 +10,10 @@ extensions alone takes about one); this check takes milliseconds.
 The inputs (:func:`fingerprint`): the command line, the interpreter, the
 installed distributions (name and version), the environment variables that
 change output, and the path, size and modification time of every file under
-the source folder, ``conf.py``, ``pyproject.toml``, the library (``src/``,
-``derivations/``), the static assets (``_build/static/``) and the KaTeX script
-that typesets the math. Any difference, or a missing or failed previous
+the source folder and of every other input ``conf.py`` names (:func:`inputs`):
+``conf.py`` and ``pyproject.toml`` themselves, the library folders
+(``gradavg_library_folders``), the static paths (``html_static_path``) and the
+KaTeX script that typesets the math (``katex_js_path``). Any difference, or a missing or failed previous
 build, runs Sphinx, which then decides what to re-read and re-execute itself.
 """
 
@@ -23,8 +24,10 @@ import os
 import sys
 from pathlib import Path
 
-#: files and folders (under the configuration folder) whose contents the site is built from, besides the source folder
-INPUTS = ("conf.py", "pyproject.toml", "src", "derivations", "_build/static", "node_modules/katex/dist/katex.min.js")
+from .config import Settings, read_settings
+
+#: the configuration files, in the configuration folder
+CONFIGURATION = ("conf.py", "pyproject.toml")
 #: environment variables that change what the build writes
 VARIABLES = ("SOURCE_DATE_EPOCH", "PYTHONPATH", "PYTHONHASHSEED")
 #: sphinx-build options that ask for a full rebuild (with any of them Sphinx always runs)
@@ -51,6 +54,27 @@ def _distributions() -> list[str]:
     return sorted(found)
 
 
+def inputs(configuration: Path) -> list[Path]:
+    """What the site is built from besides its source folder: the configuration files and what ``conf.py`` names.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     conf = "gradavg_library_folders = ['lib']\\nhtml_static_path = ['static']\\nkatex_js_path = '/k.js'\\n"
+        ...     _ = Path(tmp, "conf.py").write_text(conf)
+        ...     found = [path.relative_to(tmp).as_posix() if path.is_relative_to(tmp) else str(path)
+        ...              for path in inputs(Path(tmp))]
+        >>> found
+        ['conf.py', 'pyproject.toml', 'lib', 'static', '/k.js']
+    """
+    conf = configuration / "conf.py"
+    settings, values = read_settings(conf) if conf.is_file() else (Settings(), {})
+    named = [*settings.library_folders, *values.get("html_static_path", ())]
+    if "katex_js_path" in values:
+        named.append(values["katex_js_path"])
+    return [configuration / name for name in (*CONFIGURATION, *named)]
+
+
 def fingerprint(source: Path, arguments: list[str], configuration: Path = Path(".")) -> str:
     """A hash of everything the build of ``source`` with ``arguments`` reads (see the module's description).
 
@@ -72,7 +96,7 @@ def fingerprint(source: Path, arguments: list[str], configuration: Path = Path("
     for part in [*arguments, sys.executable, sys.version, *_distributions(),
                  *(f"{name}={os.environ.get(name)}" for name in VARIABLES)]:
         digest.update(part.encode() + b"\0")
-    for path in [source, *(configuration / name for name in INPUTS)]:
+    for path in [source, *inputs(configuration)]:
         digest.update(b"\1" + str(path).encode() + b"\0")
         for file in _files(path):
             status = file.stat()

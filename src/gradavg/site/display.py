@@ -6,7 +6,7 @@ import html
 import json
 
 from ..engine.claims import Result, claim_module, format_seconds, get, reproducible_build
-from .live import live_html
+from .rerun_buttons import live_html
 
 
 class ClaimReport:

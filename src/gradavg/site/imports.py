@@ -1,7 +1,7 @@
 """What the package's modules and pages import, read from their source.
 
 Two things rest on it: which claims the in-browser engine can re-run
-(:mod:`gradavg.site.live`) and which pages must re-execute after a library edit
+(:mod:`gradavg.site.rerun_buttons`) and which pages must re-execute after a library edit
 (:mod:`gradavg.site.dependencies`).
 """
 

@@ -1,4 +1,4 @@
-"""The proof ledger's totals, from rows like those of :func:`gradavg.checks.cli.ledger_rows`."""
+"""The proof ledger's totals, from rows like those of :func:`gradavg.checks.ledger_report.ledger_rows`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which docs pages use which claims.
+"""The numbered statements of the site's pages, read from their MyST source, and which claims they name.
 
 A page backs a numbered statement with a claim by giving the statement the
 claim's id as its label::
@@ -42,17 +42,7 @@ class Statement:
     label: str | None
 
 
-def docs_dir() -> Path:
-    """The ``docs/`` folder of the checkout this package runs from (absent from an installed wheel).
-
-    Example:
-        >>> docs_dir().name, (docs_dir() / "index.md").is_file()
-        ('docs', True)
-    """
-    return Path(__file__).resolve().parents[3] / "docs"  # src/gradavg/checks/pages.py
-
-
-def statements(docs: Path | None = None) -> list[Statement]:
+def statements(docs: Path) -> list[Statement]:
     r"""Every numbered statement and every observation under ``docs`` (page names without suffix, in path order).
 
     Example:
@@ -64,7 +54,6 @@ def statements(docs: Path | None = None) -> list[Statement]:
         >>> [(s.page, s.line, s.kind, s.label) for s in found]
         [('sums', 3, 'theorem', 'linearity.general-n')]
     """
-    docs = docs or docs_dir()
     found = []
     for path in sorted(docs.rglob("*.md")):
         if "_build" in path.parts:
@@ -107,7 +96,7 @@ def overstated(statement: Statement, evidence: str) -> str | None:
     return None
 
 
-def pages_by_claim(docs: Path | None = None) -> dict[str, list[str]]:
+def pages_by_claim(docs: Path) -> dict[str, list[str]]:
     r"""Claim id -> the pages whose numbered statements name it.
 
     Example:

@@ -1,17 +1,15 @@
 """The averaging identities in a real framework: JAX's autodiff, SPMD data parallelism and optax accumulation.
 
-Every function that runs JAX imports it on first use (:func:`jax_modules`),
-so ``gradavg ledger`` and the other pages do not load it, and a machine
-without JAX gets verdicts that say what is missing instead of an error.
-Before JAX is first imported, :func:`use_host_devices` asks XLA for
-:data:`DEVICES` CPU devices, so ``jax.shard_map`` runs the same SPMD program
-it runs across accelerators.
+JAX is imported on first use, on host CPU devices, through
+:mod:`gradavg.checks.jax_adapter`: ``gradavg ledger`` and the other pages do
+not load it, and a machine without JAX gets verdicts that say what is missing.
 
 The reference for every JAX result is exact: per-example gradients
 differentiated by SymPy and evaluated in rationals at the very float64 inputs
 JAX receives, combined with the accumulation page's weights
 (:mod:`gradavg.topics.accumulation`). A JAX value passes when it lies within
-a bound on float64 rounding derived for the computation (:func:`rounding_bound`).
+a bound on float64 rounding derived for the computation
+(:func:`gradavg.engine.rounding.rounding_bound`).
 
 The models:
 
@@ -27,215 +25,19 @@ The models:
 from __future__ import annotations
 
 import functools
-import os
-import sys
-from dataclasses import dataclass
 from fractions import Fraction
-from types import SimpleNamespace
 from typing import Callable, Sequence
 
 import numpy as np
 import sympy as sp
 
+from ..checks.jax_adapter import DEVICES, jax_modules, needs_jax
 from ..engine.claims import Verdict
+from ..engine.rounding import Bound, compare, exact, gamma, rounding_bound
 from .accumulation import mean_of_means_weights, split, total_count_weights
 from .data import anscombe_quartet, zen_of_python
 
-#: how many CPU devices the data-parallel checks run on
-DEVICES = 4
-#: the XLA option that splits the host CPU into DEVICES devices; it must be set before JAX is imported
-DEVICE_FLAG = f"--xla_force_host_platform_device_count={DEVICES}"
-#: what a verdict says when JAX is not installed
-NEEDS_JAX = "needs JAX: pip install 'gradavg[jax]'"
-#: unit roundoff of IEEE float64 (half the machine epsilon 2**-52)
-UNIT_ROUNDOFF = Fraction(1, 2**53)
-
-
-class JaxUnavailable(RuntimeError):
-    """JAX cannot run a check here: it is not installed, or it started with too few devices.
-
-    Example:
-        >>> str(JaxUnavailable(NEEDS_JAX))
-        "needs JAX: pip install 'gradavg[jax]'"
-    """
-
-
-def use_host_devices(environ=None) -> str:
-    """Add :data:`DEVICE_FLAG` to ``XLA_FLAGS`` (keeping other flags); returns the new value.
-
-    It takes effect only if JAX has not been imported yet in this process:
-    call it first (the test suite's ``conftest.py`` does, and :func:`jax_modules`
-    does when JAX is not loaded).
-
-    Example:
-        >>> environment = {"XLA_FLAGS": "--xla_cpu_use_thunk_runtime=true"}
-        >>> use_host_devices(environment)
-        '--xla_cpu_use_thunk_runtime=true --xla_force_host_platform_device_count=4'
-        >>> use_host_devices(environment) == environment["XLA_FLAGS"]  # idempotent
-        True
-    """
-    environ = os.environ if environ is None else environ
-    flags = [flag for flag in environ.get("XLA_FLAGS", "").split()
-             if not flag.startswith("--xla_force_host_platform_device_count")]
-    environ["XLA_FLAGS"] = " ".join([*flags, DEVICE_FLAG])
-    return environ["XLA_FLAGS"]
-
-
-def jax_modules(devices: int = 1) -> SimpleNamespace:
-    """JAX, ``jax.numpy``, ``jax.lax`` and optax, imported now, with float64 enabled.
-
-    Raises :class:`JaxUnavailable` if JAX or optax is missing, or if fewer than
-    ``devices`` devices are visible (JAX was imported before :func:`use_host_devices`).
-
-    Example:
-        >>> modules = jax_modules()
-        >>> modules.jnp.zeros(2).dtype
-        dtype('float64')
-    """
-    if "jax" not in sys.modules:
-        use_host_devices()
-    try:
-        import jax
-        import optax
-    except ImportError as error:
-        raise JaxUnavailable(f"{NEEDS_JAX} ({error})") from error
-    jax.config.update("jax_enable_x64", True)
-    found = jax.device_count()
-    if found < devices:
-        raise JaxUnavailable(f"needs {devices} JAX devices, found {found}: set XLA_FLAGS={DEVICE_FLAG} "
-                             "before JAX is first imported in the process")
-    from jax.sharding import NamedSharding, PartitionSpec
-    return SimpleNamespace(jax=jax, jnp=jax.numpy, lax=jax.lax, optax=optax, version=jax.__version__,
-                           P=PartitionSpec, NamedSharding=NamedSharding)
-
-
-def needs_jax(check: Callable[..., Verdict]) -> Callable[..., Verdict]:
-    """Wrap a check so that missing JAX (or missing devices) gives a failing verdict that says why.
-
-    Example:
-        >>> def check():
-        ...     raise JaxUnavailable(NEEDS_JAX)
-        >>> verdict = needs_jax(check)()
-        >>> verdict.holds, verdict.method
-        (False, "needs JAX: pip install 'gradavg[jax]'")
-    """
-    @functools.wraps(check)
-    def guarded(*args, **kwargs) -> Verdict:
-        try:
-            return check(*args, **kwargs)
-        except JaxUnavailable as missing:
-            return Verdict(False, str(missing))
-
-    return guarded
-
-
-# --- rounding: the tolerance, derived --------------------------------------------
-
-def gamma(depth: int) -> Fraction:
-    """Higham's ``gamma_n = n u / (1 - n u)`` with ``u`` the float64 unit roundoff, exactly.
-
-    ``n`` roundings, each a factor ``(1 + delta)`` with ``|delta| <= u``,
-    multiply to ``1 + theta`` with ``|theta| <= gamma_n``.
-
-    Example:
-        >>> float(gamma(1)) == 2.0**-53 / (1 - 2.0**-53)
-        True
-    """
-    if depth < 0 or depth * UNIT_ROUNDOFF >= 1:
-        raise ValueError(f"depth must be in 0 .. 2**53 - 1, got {depth}")
-    return depth * UNIT_ROUNDOFF / (1 - depth * UNIT_ROUNDOFF)
-
-
-@dataclass(frozen=True)
-class Bound:
-    """A bound on float64 rounding: every component within ``gamma(depth) * magnitude[j]`` of the exact value.
-
-    Attributes:
-        magnitude: the computation evaluated exactly on absolute values, with
-            every subtraction turned into an addition, one entry per component.
-        depth: the largest number of rounded operations on a path from an
-            input to the result.
-
-    Expanded into a sum of products of inputs, a float computation made of
-    ``+``, ``-``, ``*`` and divisions by exact positive numbers gives each
-    product at most ``depth`` rounding factors, so the computed value differs
-    from the exact one by at most ``gamma(depth)`` times the sum of the
-    products' absolute values, which is ``magnitude`` (Higham, *Accuracy and
-    Stability of Numerical Algorithms*, section 3.1). It holds in any order of
-    summation, and with fused multiply-adds (fewer roundings).
-
-    Example:
-        >>> bound = Bound([Fraction(3)], 2)
-        >>> bound.tolerance() == [3 * gamma(2)]
-        True
-    """
-
-    magnitude: list
-    depth: int
-
-    def tolerance(self) -> list[Fraction]:
-        """``gamma(depth) * magnitude``, one entry per component."""
-        return [gamma(self.depth) * m for m in self.magnitude]
-
-
-def rounding_bound(magnitude: Sequence[Fraction], depth: int) -> Bound:
-    """The :class:`Bound` of a computation with these absolute-value magnitudes and this depth.
-
-    Example:
-        >>> rounding_bound([Fraction(1), Fraction(2)], 10).depth
-        10
-    """
-    return Bound(list(magnitude), int(depth))
-
-
-def compare(values: Sequence[float], exact: Sequence[Fraction], bound: Bound, names: Sequence[str],
-            method: str) -> Verdict:
-    """Compare float64 results with exact values, component by component, within ``bound``.
-
-    The comparison is exact: each float is converted to the rational it
-    represents. A failure names the first component outside the bound, its
-    value, the exact value and the bound; the gap is exact. ``residual`` is
-    the largest ratio ``|value - exact| / tolerance`` over the components.
-
-    Example:
-        >>> bound = rounding_bound([Fraction(1)], 1)
-        >>> compare([0.5], [Fraction(1, 2)], bound, ["w"], "by hand").holds
-        True
-        >>> verdict = compare([0.5], [Fraction(1, 3)], bound, ["w"], "by hand")
-        >>> verdict.holds, verdict.gap
-        (False, (Fraction(1, 6),))
-    """
-    values = [Fraction(float(v)) for v in np.ravel(np.asarray(values, dtype=float))]
-    if not (len(values) == len(exact) == len(bound.magnitude) == len(names)):
-        raise ValueError(f"{len(values)} values, {len(exact)} exact values, {len(bound.magnitude)} magnitudes, "
-                         f"{len(names)} names")
-    tolerance = bound.tolerance()
-    ratios = [abs(v - e) / t if t else (0 if v == e else float("inf")) for v, e, t in zip(values, exact, tolerance)]
-    worst = float(max(ratios))
-    text = (f"{method}; float64 compared exactly with exact rationals, each component within "
-            f"gamma_{bound.depth} times its absolute-value magnitude")
-    for name, v, e, t, r in zip(names, values, exact, tolerance, ratios):
-        if r > 1:
-            return Verdict(False, f"{text}; {name} is off by {float(abs(v - e)):.3g}, beyond its bound {float(t):.3g}",
-                           residual=worst, witness={f"JAX {name}": v, f"exact {name}": e}, gap=(v - e,))
-    return Verdict(True, text, residual=worst, evidence="float-bound")
-
-
 # --- exact per-example gradients ----------------------------------------------
-
-def exact(value) -> Fraction:
-    """The rational a float64 (or an exact number) stands for.
-
-    Example:
-        >>> exact(0.1)
-        Fraction(3602879701896397, 36028797018963968)
-    """
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, sp.Rational):
-        return Fraction(int(value.p), int(value.q))
-    return Fraction(float(value))
-
 
 def _as_fraction(value: sp.Expr) -> Fraction:
     if not value.is_Rational:

@@ -1,0 +1,133 @@
+"""Bounds on floating-point rounding, derived: Higham's gamma_n, a bound per component, and an exact comparison.
+
+A float computation made of ``+``, ``-``, ``*`` and divisions by exact
+positive numbers differs from its exact value by at most ``gamma_n`` times
+its value on absolute values (:class:`Bound`). :func:`compare` checks results
+of any library (JAX, PyTorch, NumPy) against exact rationals within such a
+bound, exactly; :mod:`gradavg.checks.probe` builds its tolerances on the same
+``gamma_n``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+
+from .claims import Verdict
+
+#: The unit roundoff u of each floating-point format, by dtype name. A correctly rounded
+#: operation returns the exact result times (1 + delta), with delta at most u in size.
+UNIT_ROUNDOFF = {
+    "float64": Fraction(1, 2**53),
+    "float32": Fraction(1, 2**24),
+    "float16": Fraction(1, 2**11),
+    "bfloat16": Fraction(1, 2**8),
+}
+
+
+def gamma(depth: int, u: Fraction = UNIT_ROUNDOFF["float64"]) -> Fraction:
+    """Higham's ``gamma_n = n u / (1 - n u)`` with ``u`` a unit roundoff (float64's by default), exactly.
+
+    ``n`` roundings, each a factor ``(1 + delta)`` with ``|delta| <= u``,
+    multiply to ``1 + theta`` with ``|theta| <= gamma_n``.
+
+    Example:
+        >>> float(gamma(1)) == 2.0**-53 / (1 - 2.0**-53)
+        True
+    """
+    if depth < 0 or depth * u >= 1:
+        raise ValueError(f"depth must be in 0 .. {1 / u - 1} for unit roundoff {u}, got {depth}")
+    return depth * u / (1 - depth * u)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A bound on float64 rounding: every component within ``gamma(depth) * magnitude[j]`` of the exact value.
+
+    Attributes:
+        magnitude: the computation evaluated exactly on absolute values, with
+            every subtraction turned into an addition, one entry per component.
+        depth: the largest number of rounded operations on a path from an
+            input to the result.
+
+    Expanded into a sum of products of inputs, a float computation made of
+    ``+``, ``-``, ``*`` and divisions by exact positive numbers gives each
+    product at most ``depth`` rounding factors, so the computed value differs
+    from the exact one by at most ``gamma(depth)`` times the sum of the
+    products' absolute values, which is ``magnitude`` (Higham, *Accuracy and
+    Stability of Numerical Algorithms*, section 3.1). It holds in any order of
+    summation, and with fused multiply-adds (fewer roundings).
+
+    Example:
+        >>> bound = Bound([Fraction(3)], 2)
+        >>> bound.tolerance() == [3 * gamma(2)]
+        True
+    """
+
+    magnitude: list
+    depth: int
+
+    def tolerance(self) -> list[Fraction]:
+        """``gamma(depth) * magnitude``, one entry per component."""
+        return [gamma(self.depth) * m for m in self.magnitude]
+
+
+def rounding_bound(magnitude: Sequence[Fraction], depth: int) -> Bound:
+    """The :class:`Bound` of a computation with these absolute-value magnitudes and this depth.
+
+    Example:
+        >>> rounding_bound([Fraction(1), Fraction(2)], 10).depth
+        10
+    """
+    return Bound(list(magnitude), int(depth))
+
+
+def compare(values: Sequence[float], exact: Sequence[Fraction], bound: Bound, names: Sequence[str],
+            method: str) -> Verdict:
+    """Compare float64 results with exact values, component by component, within ``bound``.
+
+    The comparison is exact: each float is converted to the rational it
+    represents. A failure names the first component outside the bound, its
+    value, the exact value and the bound; the gap is exact. ``residual`` is
+    the largest ratio ``|value - exact| / tolerance`` over the components.
+
+    Example:
+        >>> bound = rounding_bound([Fraction(1)], 1)
+        >>> compare([0.5], [Fraction(1, 2)], bound, ["w"], "by hand").holds
+        True
+        >>> verdict = compare([0.5], [Fraction(1, 3)], bound, ["w"], "by hand")
+        >>> verdict.holds, verdict.gap
+        (False, (Fraction(1, 6),))
+    """
+    values = [Fraction(float(v)) for v in np.ravel(np.asarray(values, dtype=float))]
+    if not (len(values) == len(exact) == len(bound.magnitude) == len(names)):
+        raise ValueError(f"{len(values)} values, {len(exact)} exact values, {len(bound.magnitude)} magnitudes, "
+                         f"{len(names)} names")
+    tolerance = bound.tolerance()
+    ratios = [abs(v - e) / t if t else (0 if v == e else float("inf")) for v, e, t in zip(values, exact, tolerance)]
+    worst = float(max(ratios))
+    text = (f"{method}; float64 compared exactly with exact rationals, each component within "
+            f"gamma_{bound.depth} times its absolute-value magnitude")
+    for name, v, e, t, r in zip(names, values, exact, tolerance, ratios):
+        if r > 1:
+            return Verdict(False, f"{text}; {name} is off by {float(abs(v - e)):.3g}, beyond its bound {float(t):.3g}",
+                           residual=worst, witness={f"JAX {name}": v, f"exact {name}": e}, gap=(v - e,))
+    return Verdict(True, text, residual=worst, evidence="float-bound")
+
+
+def exact(value) -> Fraction:
+    """The rational a float64 (or an exact number) stands for.
+
+    Example:
+        >>> exact(0.1)
+        Fraction(3602879701896397, 36028797018963968)
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, sp.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return Fraction(float(value))

@@ -1,0 +1,35 @@
+"""What the extension fixes and checks in every HTML page the build writes."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+def _citations_as_list_items(app, pagename, templatename, context, doctree) -> None:
+    """Give bibliography entries the ``listitem`` role their ``role="list"`` container requires.
+
+    docutils marks them ``doc-biblioentry``, which axe reports as a list
+    without list items (aria-required-children).
+    """
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+_KATEX_ERROR = re.compile(r'class="katex-error" title="([^"]*)"')
+
+
+def _fail_on_unrendered_math(app, pagename, templatename, context, doctree) -> None:
+    """Warn (and so fail the strict build) for every formula KaTeX could not typeset, naming the page."""
+    for message in _KATEX_ERROR.findall(context.get("body", "")):
+        logger.warning("KaTeX could not typeset a formula: %s", html.unescape(message), location=pagename,
+                       type="gradavg", subtype="math")
+
+
+def setup_html_fixes(app) -> None:
+    app.connect("html-page-context", _citations_as_list_items)
+    app.connect("html-page-context", _fail_on_unrendered_math)

@@ -1,0 +1,160 @@
+"""The proof ledger: each claim runs once per build, on the page that shows it.
+
+The build collects the verdicts from the pages' executed output (cached or
+not), and the ``gradavg-ledger`` directive turns them into the ledger's
+totals and table; a claim whose verdict no page produced fails the build.
+The pages that hold the directive are written again whenever any page was
+read or removed, since their table shows every page's verdicts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from ...engine.claims import EVIDENCE_MEANING, format_seconds, ledger
+from ..ledger_view import ledger_totals
+from ..statements import pages_by_claim
+from .state import all_pages, page_state
+
+logger = logging.getLogger(__name__)
+
+_VERDICT = re.compile(r'data-verdict="([^"]*)"')
+
+
+def _collect_verdicts(app, doctree) -> None:
+    """Keep the verdicts a page's executed cells showed (``data-verdict`` on each claim's report)."""
+    found = {}
+    for node in doctree.findall(nodes.raw):
+        if node.get("format") == "html":
+            for match in _VERDICT.finditer(node.astext()):
+                row = json.loads(html.unescape(match.group(1)))
+                found.setdefault(row["id"], row)
+    page_state(app.env, app.env.docname).verdicts = found
+
+
+def _note_page_removed_or_read_again(app, env, docname) -> None:
+    app.gradavg_pages_changed = True
+
+
+class ledger_table(nodes.General, nodes.Element):
+    """Where the proof ledger goes; filled in once every page has been read."""
+
+
+class LedgerDirective(SphinxDirective):
+    """``{gradavg-ledger}``: the totals and the table of every claim, from the verdicts the pages produced."""
+
+    def run(self):
+        page_state(self.env, self.env.docname).shows_ledger = True
+        return [ledger_table()]
+
+
+def _note_pages_read(app, env, docnames) -> None:
+    if docnames:
+        app.gradavg_pages_changed = True
+
+
+def _write_ledger_pages_when_verdicts_may_change(app, env) -> list[str]:
+    """The ledger pages show every page's verdicts: write them again whenever a page was read or removed."""
+    if not getattr(app, "gradavg_pages_changed", False):
+        return []
+    return sorted(docname for docname, state in all_pages(env).items() if state.shows_ledger)
+
+
+def _with_math(text: str) -> list[nodes.Node]:
+    """Text with ``$...$`` formulas as math nodes."""
+    parts = re.split(r"\$([^$]+)\$", " ".join(str(text).split()))
+    return [nodes.math(part, part) if i % 2 else nodes.Text(part) for i, part in enumerate(parts) if part]
+
+
+def _fill_ledger(app, doctree, docname) -> None:
+    tables = list(doctree.findall(ledger_table))
+    if not tables:
+        return
+    shown = {}
+    for _page, state in sorted(all_pages(app.env).items()):
+        for claim_id, row in state.verdicts.items():
+            shown.setdefault(claim_id, row)
+    pages = pages_by_claim(Path(app.srcdir))
+    rows = []
+    for claim in ledger():
+        row = shown.get(claim.id)
+        if row is None:
+            logger.warning("claim %r: no page showed its verdict, so the ledger has none (show it under its "
+                           "statement with show(%r))", claim.id, claim.id, location=docname, type="gradavg",
+                           subtype="claim")
+            row = {"id": claim.id, "holds": False, "method": "not run by any page", "seconds": None,
+                   "control_rejected": False, "evidence_backed": False}
+        rows.append({**row, "statement": claim.statement, "control": claim.control, "evidence": claim.evidence,
+                     "scope": claim.scope, "pages": pages.get(claim.id, [])})
+    totals = ledger_totals([{**r, "seconds": r["seconds"] or 0.0} for r in rows])
+    seconds = format_seconds(totals["seconds"], 2, reproducible=any(r["seconds"] is None for r in rows))
+    summary = nodes.paragraph("", "", nodes.strong("", f"{totals['claims']} claims; {totals['holding']} hold; "
+                                                       f"{totals['backed']} with the evidence they declare; "
+                                                       f"{totals['controls_rejected']} negative controls rejected; "
+                                                       f"total check time {seconds}."))
+    kinds = nodes.bullet_list()
+    for kind, count in totals["evidence"].items():
+        kinds += nodes.list_item("", nodes.paragraph("", "", nodes.strong("", f"{kind}: {count}"),
+                                                     nodes.Text(f" ({EVIDENCE_MEANING[kind]})")))
+    for table in tables:
+        table.replace_self([summary, kinds, _table(app, docname, rows)])
+
+
+def _table(app, docname: str, rows: list[dict]) -> nodes.table:
+    widths = (38, 18, 22, 10, 12)
+    group = nodes.tgroup(cols=len(widths))
+    group += [nodes.colspec(colwidth=w) for w in widths]
+    head = nodes.thead()
+    head += _row([[nodes.Text(h)] for h in ("Claim and negative control", "Evidence and scope", "Method",
+                                            "Status and seconds", "Used on")])
+    body = nodes.tbody()
+    for r in rows:
+        status = nodes.Text("holds") if r["holds"] else nodes.strong("", "FAILS")
+        control = nodes.Text("control rejected") if r["control_rejected"] else nodes.strong("", "control NOT rejected")
+        timing = format_seconds(r["seconds"]) if r["seconds"] is not None else format_seconds(0.0, reproducible=True)
+        links = []
+        for page in r["pages"]:
+            title = app.env.titles[page].astext() if page in app.env.titles else page
+            links += [nodes.reference("", title, internal=True, refuri=app.builder.get_relative_uri(docname, page)),
+                      nodes.Text(", ")]
+        claim = [nodes.paragraph("", "", nodes.literal("", r["id"]), nodes.Text(": "), *_with_math(r["statement"])),
+                 nodes.paragraph("", "", nodes.emphasis("", "Control:"), nodes.Text(" "),
+                                 *_with_math(r["control"]), nodes.Text("."))]
+        evidence = nodes.strong("", r["evidence"]) if r["evidence_backed"] else \
+            nodes.strong("", f"NOT {r['evidence']}: its check fell short")
+        body += _row([claim, [evidence, nodes.Text(f": {r['scope']}")], [nodes.Text(" ".join(r["method"].split()))],
+                      [status, nodes.Text("; "), control, nodes.Text(f"; {timing}")],
+                      links[:-1] or [nodes.strong("", "none")]])
+    group += [head, body]
+    table = nodes.table(classes=["gradavg-ledger"])
+    table += group
+    return table
+
+
+def _row(cells: list[list[nodes.Node]]) -> nodes.row:
+    row = nodes.row()
+    for content in cells:
+        entry = nodes.entry()
+        if content and isinstance(content[0], nodes.paragraph):
+            entry += content
+        else:
+            entry += nodes.paragraph("", "", *content)
+        row += entry
+    return row
+
+
+def setup_ledger(app) -> None:
+    app.add_node(ledger_table)
+    app.add_directive("gradavg-ledger", LedgerDirective)
+    app.connect("doctree-read", _collect_verdicts)
+    app.connect("env-purge-doc", _note_page_removed_or_read_again)
+    app.connect("env-before-read-docs", _note_pages_read)
+    app.connect("env-updated", _write_ledger_pages_when_verdicts_may_change)
+    app.connect("doctree-resolved", _fill_ledger)
