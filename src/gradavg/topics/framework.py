@@ -298,7 +298,7 @@ SCHEMES = ("pmean", "pmean-replicated", "psum-counts")
 
 
 def data_parallel_gradient(sizes: Sequence[int], scheme: str, check_vma: bool = True) -> np.ndarray:
-    """The gradient ``jax.shard_map`` computes over :data:`DEVICES` devices, shard ``m`` holding ``sizes[m]`` examples.
+    """The gradient ``jax.shard_map`` computes over :data:`~gradavg.checks.jax_adapter.DEVICES` devices, shard ``m`` holding ``sizes[m]`` examples.
 
     Each device holds its shard padded to the longest with a mask of real
     examples. Schemes:

@@ -27,6 +27,7 @@ def _validate(app, config) -> None:
 
 
 def setup_config(app) -> None:
+    """Register every declared setting with Sphinx, and validate conf.py's settings once it is read."""
     for name, field in DECLARED.items():
         app.add_config_value(name, field.default, "env", types=frozenset({list, tuple}))
     app.connect("config-inited", _validate)

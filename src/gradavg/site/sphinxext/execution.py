@@ -47,6 +47,7 @@ def _fail_on_error_outputs(app, doctree) -> None:
 
 
 def setup_execution(app) -> None:
+    """Create the cache and start the warm kernels with the builder, stop them with the build; check cell output."""
     app.connect("builder-inited", _create_execution_cache)
     app.connect("builder-inited", _start_warm_kernels)
     app.connect("build-finished", _stop_warm_kernels)

@@ -31,5 +31,6 @@ def _fail_on_unrendered_math(app, pagename, templatename, context, doctree) -> N
 
 
 def setup_html_fixes(app) -> None:
+    """Fix and check each page as the HTML writer renders it."""
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _fail_on_unrendered_math)

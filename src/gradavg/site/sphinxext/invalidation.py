@@ -33,5 +33,6 @@ def _pages_with_changed_dependencies(app, env, added, changed, removed) -> list[
 
 
 def setup_invalidation(app) -> None:
+    """Key each page on its library files as it is read, and read again the pages whose files changed."""
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _pages_with_changed_dependencies)

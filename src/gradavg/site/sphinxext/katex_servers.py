@@ -53,5 +53,6 @@ def _stop_katex_servers(app, exception) -> None:
 
 
 def setup_katex_servers(app) -> None:
+    """Note the render servers from the start of the build, and stop those left at its end."""
     app.connect("builder-inited", _note_katex_servers)
     app.connect("build-finished", _stop_katex_servers)

@@ -151,6 +151,7 @@ def _row(cells: list[list[nodes.Node]]) -> nodes.row:
 
 
 def setup_ledger(app) -> None:
+    """Collect each page's verdicts as it is read, and fill in the ledger pages once every page is read."""
     app.add_node(ledger_table)
     app.add_directive("gradavg-ledger", LedgerDirective)
     app.connect("doctree-read", _collect_verdicts)

@@ -56,9 +56,11 @@ class PageStateCollector(EnvironmentCollector):
     """Clears a page's state when it is read again or removed, and merges parallel readers' states."""
 
     def clear_doc(self, app, env, docname: str) -> None:
+        """Forget page ``docname``: it is about to be read again, or it was removed."""
         all_pages(env).pop(docname, None)
 
     def merge_other(self, app, env, docnames: set[str], other) -> None:
+        """Take the states of ``docnames`` from a parallel reader's environment ``other``."""
         for docname in docnames:
             if docname in all_pages(other):
                 all_pages(env)[docname] = all_pages(other)[docname]
@@ -68,4 +70,5 @@ class PageStateCollector(EnvironmentCollector):
 
 
 def setup_state(app) -> None:
+    """Keep the per-page state with Sphinx's environment (:class:`PageStateCollector`)."""
     app.add_env_collector(PageStateCollector)

@@ -85,4 +85,5 @@ def _check_statements(app) -> None:
 
 
 def setup_statement_check(app) -> None:
+    """Check the statements when the builder starts, before any page is read."""
     app.connect("builder-inited", _check_statements)
