@@ -46,7 +46,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	rm -rf gradavg.egg-info
 	$(PYTHON3) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[docs,test,jax]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[docs,test,jax,torch]'
 	@# matplotlib builds its font cache on first import and says so on stderr: do it now, not in a cell
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot" 2>/dev/null
 	touch $@
