@@ -1,14 +1,24 @@
-"""The strict docs build: it succeeds on the real pages and fails, naming the page, on bad ones."""
+"""The whole site: the strict docs build (it succeeds on the real pages and fails, naming the page, on bad ones) and what the built site holds."""
 
+import json
+import os
+import re
 import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
 from conftest import NOTEBOOK_FRONT_MATTER, ROOT, sphinx_build
 from gradavg.engine.claims import ledger
+from gradavg.site.ledger_view import ledger_totals
 
 pytestmark = pytest.mark.build
+
+DOCS = ROOT / "docs"
 
 FRONT_MATTER = NOTEBOOK_FRONT_MATTER.replace("---\n", "---\norphan: true\n", 1)
 
@@ -94,3 +104,106 @@ def test_a_formula_katex_cannot_render_fails_the_build(bad_build):
 def test_an_error_printed_after_a_cell_fails_the_build(bad_build):
     log, _ = bad_build
     assert "bad_callback.md" in log and "a cell printed an error" in log
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def parse(path):
+    links = _Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def test_every_internal_link_resolves(built_site):
+    pages = {p: parse(p) for p in built_site.rglob("*.html") if "_static" not in p.parts}
+    broken = []
+    for path, links in pages.items():
+        for href in links.hrefs:
+            url = urlparse(href)
+            if url.scheme or url.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (path.parent / unquote(url.path)).resolve() if url.path else path
+            if not target.exists():
+                broken.append(f"{path.relative_to(built_site)}: {href} (no such file)")
+            elif url.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else parse(target).ids
+                if unquote(url.fragment) not in ids:
+                    broken.append(f"{path.relative_to(built_site)}: {href} (no such anchor)")
+    assert not broken, "\n".join(broken[:30])
+
+PAGES = ("linearity", "parameter-space")
+
+
+def start_clean_build(tmp_path, name: str) -> tuple[subprocess.Popen, object]:
+    """Start building copies of the chosen pages with an empty execution cache; return the process and output folder."""
+    source = tmp_path / f"{name}-docs"
+    source.mkdir()
+    for page in PAGES:
+        shutil.copy(ROOT / "docs" / f"{page}.md", source)
+    shutil.copytree(ROOT / "docs" / "_static", source / "_static")
+    (source / "index.md").write_text("# Reproducibility check\n\n```{toctree}\n" + "\n".join(PAGES) + "\n```\n")
+    out = tmp_path / f"{name}-html"
+    cache = tmp_path / f"{name}-cache" / ("0" * 16)
+    # not -W: this subset of pages leaves most claims unused and glossary terms unresolved, by design
+    build = subprocess.Popen([sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT), "-Q",
+                              "-D", f"nb_execution_cache_path={cache}", str(source), str(out)],
+                             cwd=ROOT, env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return build, out
+
+
+def test_two_clean_builds_are_byte_identical(tmp_path):
+    builds = [start_clean_build(tmp_path, name) for name in ("first", "second")]  # one per core
+    for build, _ in builds:
+        _, errors = build.communicate(timeout=900)
+        assert build.returncode == 0, errors[-4000:]
+    (_, first), (_, second) = builds
+    figures = list((first / "_images").glob("*.png"))
+    assert len(figures) >= 3, f"expected the pages' figures, got {figures}"
+    assert differing_files(first, second) == []
+
+
+@pytest.mark.build
+def test_ledger_page_totals_match_the_cli(built_site, ledger_run):
+    rows = json.loads(ledger_run.stdout)
+    totals = ledger_totals(rows)
+    text = re.sub(r"<[^>]+>", "", (built_site / "ledger.html").read_text())
+    line = re.search(r"(\d+) claims; (\d+) hold; (\d+) with the evidence they declare; (\d+)\s+negative controls "
+                     r"rejected", text)
+    assert line, "the ledger page has no totals line"
+    assert tuple(map(int, line.groups())) == (totals["claims"], totals["holding"], totals["backed"],
+                                              totals["controls_rejected"])
+    for kind, count in totals["evidence"].items():
+        assert f"{kind}: {count} (" in text, f"the ledger page does not count the {kind} claims"
+    for row in rows:
+        assert row["id"] in text
+
+
+@pytest.mark.build
+def test_every_page_offers_its_source_for_download(built_site):
+    for source in DOCS.glob("*.md"):
+        html = (built_site / f"{source.stem}.html").read_text()
+        assert f'href="_sources/{source.name}"' in html, f"{source.name}: no download link to its source"
+        assert (built_site / "_sources" / source.name).read_text() == source.read_text()
+
+
+@pytest.mark.build
+def test_every_executed_page_offers_its_notebook(built_site):
+    for source in DOCS.glob("*.md"):
+        if "kernelspec:" not in source.read_text():
+            continue
+        html = (built_site / f"{source.stem}.html").read_text()
+        assert f'href="_sources/{source.stem}.ipynb"' in html, f"{source.name}: no .ipynb download"
+        notebook = json.loads((built_site / "_sources" / f"{source.stem}.ipynb").read_text())
+        assert any(cell.get("outputs") for cell in notebook["cells"] if cell["cell_type"] == "code")

@@ -1,8 +1,13 @@
-"""Claim.contrasting: one helper, the right argument for the check and the wrong one for the control."""
+"""Claims, verdicts and the registry (gradavg.engine.claims), and Claim.contrasting: one helper, the right argument for the check and the wrong one for the control."""
+
+import json
+import subprocess
+import sys
 
 import pytest
 
-from gradavg.engine.claims import Claim, Verdict
+from gradavg.cli import main
+from gradavg.engine.claims import Claim, Verdict, claim_module, get, ledger, register
 
 
 def doubling(calls):
@@ -52,3 +57,62 @@ def test_the_full_form_checks_still_apply():
         build(doubling([]), scope=" ")
     with pytest.raises(ValueError, match="needs an evidence kind"):
         build(doubling([]), evidence="hunch")
+
+
+def sampled(evidence):
+    return lambda: Verdict(True, "agrees at 3 points", evidence=evidence)
+
+
+def test_a_claim_whose_check_falls_short_of_its_evidence_is_not_ok(monkeypatch, capsys):
+    overstated = Claim("zz.over", "x = x", sampled("sampled"), "x = 2x", lambda: Verdict(False, "t"), "proof", "every x")
+    result = overstated.run()
+    assert result.verdict.holds and result.control_rejected and not result.evidence_backed and not result.ok
+    monkeypatch.setattr("gradavg.checks.ledger_report.ledger", lambda: [overstated])
+    assert main(["ledger", "--quiet"]) == 1
+    assert "NOT proof" in capsys.readouterr().out
+    # the same check backs the kind it reaches, and a check that names no evidence backs nothing
+    assert Claim("zz.fair", "x = x", sampled("sampled"), "x = 2x", lambda: Verdict(False, "t"), "sampled",
+                 "3 points").run().ok
+    assert not Claim("zz.mute", "x = x", sampled(None), "x = 2x", lambda: Verdict(False, "t"), "sampled",
+                     "3 points").run().ok
+
+
+def test_a_claim_needs_a_known_evidence_kind_and_a_scope():
+    check, control = sampled("proof"), lambda: Verdict(False, "t")
+    with pytest.raises(ValueError, match="needs an evidence kind"):
+        Claim("zz.none", "x = x", check, "c", control)
+    with pytest.raises(ValueError, match="needs an evidence kind"):
+        Claim("zz.typo", "x = x", check, "c", control, "proved", "all")
+    with pytest.raises(ValueError, match="needs a scope"):
+        Claim("zz.vague", "x = x", check, "c", control, "proof", "  ")
+    with pytest.raises(ValueError, match="unknown evidence kind"):
+        Verdict(True, "m", evidence="probably")
+
+
+def test_registry_refuses_a_second_claim_with_the_same_id():
+    existing = ledger()[0]
+    impostor = Claim(existing.id, "x", existing.check, "y", existing.control_check, "proof", "all")
+    with pytest.raises(ValueError, match="registered twice"):
+        register(impostor)
+    with pytest.raises(KeyError, match="known"):
+        get("no.such-claim")
+
+
+def test_every_claim_lives_in_the_module_its_id_names():
+    # the browser imports only claim_module(id): each module, imported alone, must register exactly its own family
+    child = subprocess.run([sys.executable, "-c", """
+import importlib, json, pkgutil
+import gradavg.derivations as claims
+from gradavg.engine import claims as registry
+found = {}
+for module in pkgutil.iter_modules(claims.__path__):
+    before = set(registry._REGISTRY)
+    importlib.import_module(f"gradavg.derivations.{module.name}")
+    found[f"gradavg.derivations.{module.name}"] = sorted(set(registry._REGISTRY) - before)
+print(json.dumps(found))
+"""], capture_output=True, text=True, timeout=600)
+    assert child.returncode == 0, child.stderr
+    found = json.loads(child.stdout)
+    assert sorted(i for ids in found.values() for i in ids) == sorted(c.id for c in ledger())
+    for module, ids in found.items():
+        assert [i for i in ids if claim_module(i) != module] == [], module

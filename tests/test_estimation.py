@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from gradavg import Moments, minibatch_moments, noise_scale
 from gradavg.checks.batchcheck import check_every_size, decide_for_all_integers, gradient_symbols, integer_points
-from gradavg.checks.estimation import (as_vectors, full_gradient, gradient_variance, moments_over, two_batch_estimates,
-                                two_batch_expectations, uniform_batches)
+from gradavg.checks.estimation import (as_vectors, full_gradient, gradient_variance, moments_over, squared_norm,
+                                two_batch_estimates, two_batch_expectations, uniform_batches)
 from gradavg.topics.variance import (anscombe_gradients, angles_against_batch_size, sampled_batch_means,
                                         sampled_variance, variance_against_batch_size)
 
@@ -272,3 +272,8 @@ def test_best_step_gain_matches_both_fractions(b):
     n, simple = len(grads), noise_scale(grads)
     assert best_step_gain(grads, b, replace=True) == 1 / (1 + simple / b)
     assert best_step_gain(grads, b, replace=False) == 1 / (1 + simple * Fraction(n - b, b * (n - 1)))
+
+
+def test_noise_scale_is_the_variance_over_the_squared_gradient_with_sympy_rationals():
+    grads = [[sp.Rational(1, 2), 1], [sp.Rational(3, 2), 0]]
+    assert noise_scale(grads) == gradient_variance(grads) / squared_norm(full_gradient(grads))

@@ -1,4 +1,4 @@
-"""The JAX checks: exact references, the rounding bound, the device set-up, the probe on JAX code, life without JAX."""
+"""Tests of gradavg.topics.framework and gradavg.derivations.framework: the JAX checks, their exact references, the probe on JAX code, life without JAX."""
 
 from __future__ import annotations
 
@@ -15,34 +15,6 @@ from gradavg.checks import jax_adapter
 from gradavg.engine import rounding
 from gradavg.topics import framework
 from gradavg.topics.accumulation import mean_of_means_weights, total_count_weights
-
-
-def test_use_host_devices_keeps_other_flags_and_replaces_an_old_count():
-    environment = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2 --xla_dump_to=/tmp/x"}
-    assert jax_adapter.use_host_devices(environment) == "--xla_dump_to=/tmp/x " + jax_adapter.DEVICE_FLAG
-    assert jax_adapter.use_host_devices({}) == jax_adapter.DEVICE_FLAG
-
-
-def test_the_test_session_asked_for_the_devices_before_jax():
-    # conftest.py sets the flag before any test module imports JAX
-    assert jax_adapter.DEVICE_FLAG in os.environ["XLA_FLAGS"].split()
-    assert jax_adapter.jax_modules(jax_adapter.DEVICES).jax.device_count() == jax_adapter.DEVICES
-
-
-def test_compare_is_exact_at_the_edge_of_the_bound():
-    bound = rounding.rounding_bound([Fraction(1)], 1)
-    tolerance = bound.tolerance()[0]
-    inside = rounding.compare([0.5], [Fraction(1, 2) - tolerance], bound, ["w"], "edge")
-    assert inside.holds and inside.residual == 1.0
-    outside = rounding.compare([0.5], [Fraction(1, 2) - tolerance * Fraction(1001, 1000)], bound, ["w"], "edge")
-    assert not outside.holds and outside.gap == (tolerance * Fraction(1001, 1000),)
-    assert outside.witness == {"JAX w": Fraction(1, 2), "exact w": Fraction(1, 2) - tolerance * Fraction(1001, 1000)}
-
-
-def test_gamma_grows_with_depth_and_refuses_nonsense():
-    assert rounding.gamma(0) == 0 < rounding.gamma(1) < rounding.gamma(100)
-    with pytest.raises(ValueError):
-        rounding.gamma(2**53)
 
 
 def test_exact_gradients_match_a_difference_quotient_in_rationals():
@@ -109,13 +81,6 @@ def test_probe_accepts_a_jax_scalar_loss_and_finds_the_normalisation_bug():
     assert probe_additivity(fixed, n, weight=tokens).holds
     verdict = probe_additivity(buggy, n, weight=tokens)
     assert not verdict.holds and verdict.witness["w(A)"] == tokens(verdict.witness["A"])
-
-
-def test_probe_accepts_jax_code_for_a_plain_mean_as_it_accepts_numpy():
-    jnp = jax_adapter.jax_modules().jnp
-    values = jnp.asarray([1.0, 2.0, 4.0, 8.0, 16.0])
-    assert probe_additivity(lambda idx: jnp.mean(values[jnp.asarray(idx)]), 5).holds
-    assert not probe_additivity(lambda idx: jnp.max(values[jnp.asarray(idx)]), 5).holds
 
 
 def test_without_jax_the_checks_fail_and_say_what_is_missing(monkeypatch):

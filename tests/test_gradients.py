@@ -1,3 +1,5 @@
+"""Tests of gradavg.engine.gradients: gradients from the definition of the derivative."""
+
 import pytest
 import sympy as sp
 

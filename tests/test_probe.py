@@ -1,4 +1,4 @@
-"""The additivity probe, on loss code written here (not the code the accumulation page uses)."""
+"""Tests of gradavg.checks.probe: the additivity probe, on loss code written here (not the code the accumulation page uses)."""
 
 import math
 from fractions import Fraction
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gradavg import ProbeError, Verdict, probe_additivity
+from gradavg.checks import jax_adapter
 from gradavg.checks.probe import default_rtol, summation_depth, unit_roundoff
 
 RNG = np.random.default_rng(2024)
@@ -348,3 +349,10 @@ def test_the_pairwise_depth_bound_against_numpys_own_algorithm():
         if n in (127, 239, 247):
             assert depth == summation_depth(n) == math.ceil(math.log2(n)) + 17
     assert worst == 17
+
+
+def test_probe_accepts_jax_code_for_a_plain_mean_as_it_accepts_numpy():
+    jnp = jax_adapter.jax_modules().jnp
+    values = jnp.asarray([1.0, 2.0, 4.0, 8.0, 16.0])
+    assert probe_additivity(lambda idx: jnp.mean(values[jnp.asarray(idx)]), 5).holds
+    assert not probe_additivity(lambda idx: jnp.max(values[jnp.asarray(idx)]), 5).holds

@@ -13,13 +13,13 @@ def repeat(*args):
 
 
 def test_every_run_passing_is_counted():
-    result = repeat("2", "--", "tests/test_messages.py", "-k", "floor")
+    result = repeat("2", "--", "tests/test_check_api.py", "-k", "floor")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "2 of 2 runs passed"
 
 
 def test_a_failing_run_fails_the_whole_and_load_is_named():
-    result = repeat("1", "--load", "--", "tests/test_messages.py", "-k", "no_test_has_this_name")
+    result = repeat("1", "--load", "--", "tests/test_check_api.py", "-k", "no_test_has_this_name")
     assert result.returncode == 1
     assert result.stdout.splitlines()[-1] == "0 of 1 runs passed beside a CPU-bound process"
 

@@ -11,9 +11,9 @@ from gradavg.site import build
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A project folder with a page, a library module and a static asset; the working directory."""
+    """A project folder with a page, a library module and a static asset conf.py names; the working directory."""
     for name, text in {"docs/index.md": "# Home\n", "src/gradavg/topics/a.py": "x = 1\n",
-                       "_build/static/katex/katex.min.css": "", "conf.py": ""}.items():
+                       "_build/static/katex/katex.min.css": "", "conf.py": "html_static_path = ['_build/static']\n"}.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -61,6 +61,15 @@ def test_editing_any_input_starts_sphinx(project, sphinx, edit):
     touch(project / edit, "changed\n")
     build.main(["docs", "out"])
     assert len(sphinx.runs) == 2
+
+
+def test_a_conf_py_that_does_not_run_starts_sphinx_to_report_it(project, sphinx):
+    build.main(["docs", "out"])
+    touch(project / "conf.py", "gradavg_library_folder = ['src']\n")  # misspelt: reading the inputs fails
+    assert build.main(["docs", "out"]) == 0 and len(sphinx.runs) == 2
+    assert not build.stamp_path(Path("out")).exists()  # nothing to compare the next build with
+    build.main(["docs", "out"])
+    assert len(sphinx.runs) == 3
 
 
 def test_other_options_or_environment_start_sphinx(project, sphinx, monkeypatch):

@@ -1,3 +1,5 @@
+"""Tests of gradavg.engine.sums: sums as sufficient statistics."""
+
 import sympy as sp
 
 from gradavg.engine.sums import as_statistics, statistic

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import socket
 import traceback
 from datetime import timedelta
 from types import SimpleNamespace
@@ -140,6 +141,26 @@ def _serve(rank: int, size: int, port: int, parent: int, tasks, results) -> None
     dist.destroy_process_group()
 
 
+#: the most ranks a world may have (each is a process that imports PyTorch)
+MAX_RANKS = 8
+
+
+def world_size(size: int) -> int:
+    """``size`` if it is a number of ranks a world may have (1 to :data:`MAX_RANKS`); otherwise a ``ValueError``.
+
+    Example:
+        >>> world_size(2)
+        2
+        >>> world_size(9)
+        Traceback (most recent call last):
+        ...
+        ValueError: a world of 1 to 8 ranks, got 9
+    """
+    if not isinstance(size, int) or not 1 <= size <= MAX_RANKS:
+        raise ValueError(f"a world of 1 to {MAX_RANKS} ranks, got {size}")
+    return size
+
+
 class Ranks:
     """``size`` processes in one ``gloo`` process group on 127.0.0.1, each running what :meth:`run` sends.
 
@@ -155,16 +176,14 @@ class Ranks:
     """
 
     def __init__(self, size: int = 2, port: int = 0):
-        if not 1 <= size <= 8:
-            raise ValueError(f"a world of 1 to 8 ranks, got {size}")
+        size = world_size(size)
         dist = torch_modules().dist
-        try:
-            self._store = dist.TCPStore(LOOPBACK, port, size, is_master=True, wait_for_workers=False)
-        except (RuntimeError, OSError):
-            if port == 0:
-                raise
-            self._store = dist.TCPStore(LOOPBACK, 0, size, is_master=True, wait_for_workers=False)
-        self.size, self.port = size, self._store.port
+        # the store listens on a socket bound here to loopback (given only a host name, it listens on every
+        # interface); the store owns the socket from now on and closes it when it is dropped
+        listener = _loopback_listener(port)
+        self.size, self.port = size, listener.getsockname()[1]
+        self._store = dist.TCPStore(LOOPBACK, self.port, size, is_master=True, wait_for_workers=False,
+                                    master_listen_fd=listener.detach())
         context = multiprocessing.get_context("spawn")  # never fork a process that may hold threads (JAX, torch)
         self._results = context.Queue()
         self._tasks = [context.Queue() for _ in range(size)]
@@ -233,6 +252,7 @@ class Ranks:
                 process.terminate()
                 process.join(timeout=5)
         self._processes = []
+        self._store = None  # closes its listening socket
         atexit.unregister(self.close)
 
     def __enter__(self) -> "Ranks":
@@ -240,6 +260,20 @@ class Ranks:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def _loopback_listener(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1 at ``port``, or at a free port when ``port`` is 0 or already in use."""
+    for candidate in ([port, 0] if port else [0]):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind((LOOPBACK, candidate))
+        except OSError:
+            listener.close()
+            continue
+        listener.listen(128)
+        return listener
+    raise OSError(f"no free port on {LOOPBACK}")
 
 
 def _rank_and_size(rank: int, size: int) -> tuple[int, int]:

@@ -125,16 +125,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gradavg.site.build: no source folder {source}", file=sys.stderr)
         return 2
     stamp = stamp_path(output)
-    inputs = fingerprint(source, options)
+    try:
+        inputs = fingerprint(source, options)
+    except Exception:  # conf.py does not run, or names a setting wrongly: Sphinx reports it, naming the cause
+        inputs = None
     forced = any(option in FORCING for option in options)
-    if output.is_dir() and stamp.is_file() and stamp.read_text() == inputs and not forced:
+    if inputs and output.is_dir() and stamp.is_file() and stamp.read_text() == inputs and not forced:
         print(f"{output} is up to date: no input of the site changed since its last build (Sphinx not started).")
         return 0
     stamp.unlink(missing_ok=True)
     from sphinx.cmd.build import build_main
 
     status = build_main(["-b", "html", "-c", ".", *options, str(source), str(output)])
-    if status == 0:
+    if status == 0 and inputs:
         stamp.write_text(inputs)
     return status
 

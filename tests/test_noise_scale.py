@@ -1,4 +1,4 @@
-"""Unit tests of the noise-scale helpers (on data the pages do not use)."""
+"""Tests of gradavg.topics.noise_scale: the noise-scale helpers (on data the pages do not use)."""
 
 import matplotlib
 
@@ -8,9 +8,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import sympy as sp
 
-from gradavg.checks.estimation import squared_norm, full_gradient, gradient_variance, noise_scale
+from gradavg.checks.estimation import squared_norm, full_gradient, noise_scale
 from gradavg.topics.noise_scale import (best_improvement, expected_cost_after_step, noise_scale_along_descent, noise_scale_figure,
                            quadratic_cost)
 
@@ -52,8 +51,3 @@ def test_noise_scale_along_descent_on_unseen_data():
     assert run["noise_scale"][0] == pytest.approx(float(noise_scale(grads.tolist())))
     noise_scale_figure(run, 25)
     matplotlib.pyplot.close("all")
-
-
-def test_noise_scale_is_the_variance_over_the_squared_gradient_with_sympy_rationals():
-    grads = [[sp.Rational(1, 2), 1], [sp.Rational(3, 2), 0]]
-    assert noise_scale(grads) == gradient_variance(grads) / squared_norm(full_gradient(grads))

@@ -1,201 +1,43 @@
-"""Adversarial tests: each one attacks one guard of the decision engine and names it.
-
-A guard is a place where the engine refuses to say "holds" on evidence that is
-not enough. Every test below is built so that the guard's absence would turn a
-false identity into "holds" (or a true one into a wrong witness).
-"""
+"""Tests of gradavg.checks.check: its guards, defaults, routes and time budget (its public API on plain symbols is in test_check_api.py)."""
 
 import random
 import re
+import time
 
 import pytest
 import sympy as sp
 
 from gradavg.checks import check
+from gradavg.checks.budget import BudgetExceeded
 from gradavg.checks.check import check_batch_cost, check_cost_against_parts, check_gradient_of_mean
-from gradavg.engine.exact import DIGITS, decide, is_nonzero, random_point
+from gradavg.engine.exact import random_point
 
-a, b = sp.symbols("a b")
 w, x, y = sp.symbols("w x y", real=True)
-ZERO = lambda point: [sp.Integer(0)]  # noqa: E731 - the random points all agree
+
+POISSON = sp.exp(w * x) - y * w
 
 
-def _tiny(power):
-    """A closed form (not a rational) of size about 10**-power."""
-    return sp.exp(sp.Rational(1, 10**power)) - 1
+def _product(batch):
+    return sp.Mul(*[POISSON.xreplace(e) for e in batch])
 
 
-# --- guard: only the proof step accepts (exact.decide) ----------------------------------------------
+def _same(a, b):
+    return (a.holds, a.method, a.residual, a.witness, a.gap) == (b.holds, b.method, b.residual, b.witness, b.gap)
 
 
-def test_guard_proof_step_a_nonzero_residual_with_agreeing_points_is_never_accepted():
-    # the points say 0 every time; the canonical residual says a. Without the guard: "holds".
-    with pytest.raises(ArithmeticError) as undecided:
-        decide(ZERO, [a], lambda: ([a], "a canonical form"))
-    assert str(undecided.value) == ("the residual did not reduce to 0 (a canonical form) and no witness turned up "
-                                    "in 64 points; the identity is undecided")
+def _f(text):
+    return sp.Float(text, check.WORKING_DIGITS)
 
 
-def test_guard_proof_step_every_component_of_the_residual_must_be_zero():
-    with pytest.raises(ArithmeticError, match="undecided"):
-        decide(lambda p: [0, 0], [a, b], lambda: ([sp.Integer(0), b - b + a], "a canonical form"))
+def _script(monkeypatch, values):
+    """Make the checks draw w = values[0], values[1], ... (and 1/2 for every other symbol)."""
+    drawn = iter(values)
 
+    def scripted(symbols, rng):
+        value = next(drawn)
+        return {s: (sp.Integer(value) if s.name == "w" else sp.Rational(1, 2)) for s in symbols}
 
-def test_guard_proof_step_a_residual_of_size_1e_60_is_not_zero():
-    with pytest.raises(ArithmeticError):
-        decide(ZERO, [a], lambda: ([sp.Rational(1, 10**60)], "a canonical form"))
-
-
-def test_guard_proof_step_later_points_find_the_witness_and_keep_the_residual():
-    calls = []
-
-    def difference_at(point):  # agrees at the first four points, not after
-        calls.append(point)
-        return [point[a] if len(calls) > 4 else 0]
-
-    verdict = decide(difference_at, [a], lambda: ([a], "a canonical form"))
-    assert not verdict.holds and verdict.residual == (a,) and verdict.witness == calls[4]
-    assert verdict.gap == (calls[4][a],)
-
-
-def test_guard_proof_step_a_zero_residual_is_a_proof_and_no_witness_search_is_needed():
-    verdict = decide(ZERO, [a], lambda: ([sp.Integer(0)], "a canonical form"))
-    assert verdict.holds and verdict.method == "symbolic: a canonical form" and verdict.residual == (0,)
-
-
-# --- guard: tiny gaps are seen (exact.is_nonzero, exact.decide) -------------------------------------
-
-
-@pytest.mark.parametrize("power", [4, 30, 60, 190])
-def test_guard_tiny_gap_exact_rationals_are_never_zero(power):
-    assert is_nonzero(sp.Rational(1, 10**power)) is True
-    assert is_nonzero(-sp.Rational(1, 10**power)) is True
-    verdict = decide(lambda p: [sp.Rational(1, 10**power) * p[a]], [a], lambda: ([a / 10**power], "expand"))
-    assert not verdict.holds and verdict.gap[0] != 0
-
-
-@pytest.mark.parametrize("power", [4, 30, 45, 60, DIGITS - 6])
-def test_guard_tiny_gap_closed_forms_are_nonzero_down_to_the_working_digits(power):
-    # 1e-4 is the size the injected bug treated as zero; 1e-60 is below any double
-    assert is_nonzero(_tiny(power)) is True
-    assert is_nonzero(-_tiny(power)) is True
-    verdict = decide(lambda p: [_tiny(power) * p[a] ** 2], [a])
-    assert not verdict.holds and verdict.method == "exact evaluation at a witness point"
-
-
-def test_guard_tiny_gap_below_the_working_digits_is_undecided_not_false():
-    assert is_nonzero(_tiny(DIGITS - 4)) is None
-    assert is_nonzero(_tiny(DIGITS + 50)) is None
-
-
-def test_guard_tiny_gap_exact_zero_is_false_and_a_closed_form_zero_is_never_true():
-    assert is_nonzero(sp.Integer(0)) is False
-    assert is_nonzero(sp.sqrt(2) ** 2 - 2) is False
-    for unevaluated_zero in (sp.Add(sp.sqrt(2), -sp.sqrt(2), evaluate=False), sp.sin(sp.pi, evaluate=False)):
-        assert not unevaluated_zero.is_Rational and is_nonzero(unevaluated_zero) is False  # proved zero by SymPy
-    assert is_nonzero(sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)) is None
-
-
-def test_guard_precision_an_evaluation_without_a_known_digit_is_undecided():
-    # exp(exp(t)) * 0 written so SymPy cannot see the zero: evalf returns "0.e+<huge>", no digit known
-    t = sp.Rational(81, 2)
-    hidden_zero = sp.exp(sp.exp(t)) * (1 / (1 + sp.exp(-t)) - sp.exp(t) / (1 + sp.exp(t)))
-    assert hidden_zero.is_zero is None
-    assert is_nonzero(hidden_zero) is None
-
-
-def test_guard_finite_infinities_and_free_symbols_are_refused():
-    for bad in (sp.oo, -sp.oo, sp.zoo):
-        with pytest.raises(ValueError, match="not finite"):
-            is_nonzero(bad)
-    with pytest.raises(ValueError, match=r"\['a'\]"):
-        is_nonzero(a + 1)
-
-
-# --- guard: undefined points are skipped, never taken as agreement (exact.decide) --------------------
-
-
-def test_guard_undefined_a_division_by_zero_skips_the_point():
-    calls = []
-
-    def difference_at(point):
-        calls.append(point)
-        if len(calls) == 1:
-            raise ZeroDivisionError
-        return [point[a]]
-
-    verdict = decide(difference_at, [a])
-    assert not verdict.holds and verdict.witness == calls[1]
-
-
-@pytest.mark.parametrize("bad", [sp.zoo, sp.nan, sp.oo])
-def test_guard_undefined_infinities_skip_the_point(bad):
-    calls = []
-
-    def difference_at(point):
-        calls.append(point)
-        return [bad] if len(calls) <= 2 else [point[a]]
-
-    verdict = decide(difference_at, [a])
-    assert not verdict.holds and verdict.witness == calls[2]
-
-
-def test_guard_undefined_everywhere_without_a_proof_is_undecided_not_holds():
-    with pytest.raises(ArithmeticError) as undecided:
-        decide(lambda p: [sp.zoo], [a])
-    assert str(undecided.value) == ("the difference is undefined at all 4 random points and there is no proof; "
-                                    "the identity is undecided")
-
-
-def test_guard_undefined_points_with_a_proof_still_rest_on_the_proof():
-    verdict = decide(lambda p: [sp.nan], [a], lambda: ([sp.Integer(0)], "expand"))
-    assert verdict.holds and verdict.method == "symbolic: expand"
-
-
-def test_guard_floats_are_made_exact_before_deciding():
-    verdict = decide(lambda p: [0.25 * float(p[a])], [a])
-    assert not verdict.holds and verdict.gap[0] == verdict.witness[a] / 4 and verdict.gap[0].is_Rational
-
-
-def test_guard_no_proof_says_not_a_proof_and_says_how_it_evaluated():
-    exact = decide(ZERO, [a], points=3)
-    assert exact.holds and exact.method == "exact evaluation: zero at 3 random rational points (not a proof)"
-    hidden = decide(lambda p: [sp.cos(sp.pi / 7) - sp.cos(2 * sp.pi / 7) + sp.cos(3 * sp.pi / 7) - sp.Rational(1, 2)],
-                    [a], points=2)
-    assert hidden.holds and hidden.method == f"numeric: zero to {DIGITS} digits at 2 random rational points (not a proof)"
-
-
-def test_guard_no_proof_one_undecided_point_makes_the_method_numeric():
-    calls = []
-
-    def difference_at(point):  # the first point is a zero no arithmetic can prove, the others exact zeros
-        calls.append(point)
-        return [_tiny(DIGITS + 50)] if len(calls) == 1 else [sp.Integer(0)]
-
-    verdict = decide(difference_at, [a])
-    assert verdict.holds and verdict.method.startswith(f"numeric: zero to {DIGITS} digits at 4")
-
-
-def test_guard_points_and_seeds_are_honoured():
-    seen = []
-    decide(lambda p: seen.append(p) or [0], [a], points=5, seed=7)
-    rng = random.Random(7)
-    assert seen == [random_point([a], rng) for _ in range(5)]
-    found = []
-    with pytest.raises(ArithmeticError, match="in 9 points"):
-        decide(lambda p: found.append(p) or [0], [a], lambda: ([a], "c"), points=2, max_points=7)
-    assert len(found) == 9
-
-
-def test_guard_random_points_are_never_zero_and_stay_small():
-    rng = random.Random(1)
-    values = [v for _ in range(300) for v in random_point([a, b], rng).values()]
-    assert all(v != 0 and v.is_Rational and abs(v.p) <= 9 and 1 <= v.q <= 7 for v in values)
-    assert {v.p for v in values} == set(range(-9, 10)) - {0}
-    assert {v for v in values if v.q == 1} and max(v.q for v in values) == 7
-
-
-# --- guards of the checks (check.py) ----------------------------------------------------------------
+    monkeypatch.setattr(check, "random_point", scripted)
 
 
 @pytest.mark.parametrize("power", [42, 45, 60])
@@ -288,15 +130,6 @@ def test_guard_parts_the_general_check_refuses_a_cost_without_parameters():
         check_cost_against_parts(w**2, [], [w])
 
 
-# --- the defaults and the budget of the public checks ------------------------------------------------
-
-POISSON = sp.exp(w * x) - y * w
-
-
-def _product(batch):
-    return sp.Mul(*[POISSON.xreplace(e) for e in batch])
-
-
 def test_defaults_four_examples_four_points_seed_zero():
     sizes = []
     verdict = check_batch_cost(lambda batch: sizes.append(len(batch)) or _product(batch), POISSON, [w], [x, y])
@@ -341,10 +174,6 @@ def test_defaults_seed_zero_draws_the_points_of_random_random_0(monkeypatch):
     assert seen == [random_point(symbols, rng) for _ in range(4)]
 
 
-def _same(a, b):
-    return (a.holds, a.method, a.residual, a.witness, a.gap) == (b.holds, b.method, b.residual, b.witness, b.gap)
-
-
 def test_a_budget_changes_nothing_but_where_the_check_runs():
     parts = [POISSON.xreplace({x: sp.Symbol(f"x_{i}"), y: sp.Symbol(f"y_{i}")}) for i in (1, 2)]
     for call in (
@@ -371,9 +200,6 @@ def test_the_quotient_route_is_what_finds_a_gross_difference():
                                "per-example gradients")
 
 
-# --- the numeric route's own guards, at their boundaries (check._value, _quotients, _smooth_at) ----------
-
-
 @pytest.mark.parametrize("expr, at", [
     (sp.oo * w, 1), (-sp.oo * w, 1), (sp.nan * w, 1), (1 / w, 0), (sp.sqrt(w), -1), (sp.log(w), -2),
 ])
@@ -397,10 +223,6 @@ def test_guard_quotients_are_one_sided_difference_quotients():
     assert abs(backward - (6 - check.STEP)) < sp.Float(10) ** -60
 
 
-def _f(text):
-    return sp.Float(text, check.WORKING_DIGITS)
-
-
 @pytest.mark.parametrize("forward, backward, smooth", [
     ("10", "10.0000000000000000001", True),    # 1e-19 <= KINK * 21
     ("10", "10.000000000000000000209", True),  # 2.09e-19, just inside KINK * 21
@@ -411,9 +233,6 @@ def _f(text):
 ])
 def test_guard_kink_tolerance_is_relative_with_an_absolute_floor(forward, backward, smooth):
     assert bool(check._smooth_at(_f(forward), _f(backward))) is smooth
-
-
-# --- which route finds a difference: the quotient's 40 digits, then the exact residual (check._numeric_at) ---
 
 
 def test_the_quotient_route_sees_a_difference_of_1_5e_40_when_the_gradients_are_near_zero():
@@ -437,20 +256,6 @@ def test_the_quotient_route_keeps_a_difference_in_an_earlier_parameter():
     part = sp.exp(w * x1) + b**2
     verdict = check_cost_against_parts(part + sp.exp(w), [part], [w, b])
     assert not verdict.holds and "found by the cost's difference quotient" in verdict.method
-
-
-# --- white-box: scripted points reach the guards that random points rarely do ---------------------------
-
-
-def _script(monkeypatch, values):
-    """Make the checks draw w = values[0], values[1], ... (and 1/2 for every other symbol)."""
-    drawn = iter(values)
-
-    def scripted(symbols, rng):
-        value = next(drawn)
-        return {s: (sp.Integer(value) if s.name == "w" else sp.Rational(1, 2)) for s in symbols}
-
-    monkeypatch.setattr(check, "random_point", scripted)
 
 
 @pytest.mark.parametrize("extra", [sp.log(sp.Abs(w - 1)), 1 / (w - 1)], ids=["nan", "zoo"])
@@ -511,3 +316,29 @@ def test_guard_rational_route_a_pole_of_the_mean_alone_is_skipped(monkeypatch):
     _script(monkeypatch, [1, 2, 3])
     verdict = check_cost_against_parts(w, [w + 1 / (w - 1)], [w])
     assert not verdict.holds and verdict.witness == {w: 2} and verdict.gap == (1,)
+
+
+def test_cost_against_parts_separates_accumulation_from_in_batch_negatives():
+    w, u1, u2 = sp.symbols("w u1 u2")
+    parts = [(w - u1) ** 2, (w - u2) ** 3]
+    assert check_cost_against_parts((parts[0] + parts[1]) / 2, parts, [w]).holds
+    assert not check_cost_against_parts(parts[0] * parts[1], parts, [w]).holds
+    with pytest.raises(TypeError):
+        check_cost_against_parts(1.0, parts, [w])
+    with pytest.raises(ValueError, match="does not depend"):
+        check_cost_against_parts(u1 + u2, parts, [w])
+
+
+def test_the_public_checks_take_a_timeout():
+    w, x = sp.symbols("w x")
+    start = time.perf_counter()
+    with pytest.raises(BudgetExceeded, match="after 0.5 s"):
+        check_gradient_of_mean(sp.exp(sp.exp(sp.exp(w * x))), [w], [x], n=64, timeout=0.5)
+    assert time.perf_counter() - start < 10
+    within = check_gradient_of_mean((w * x) ** 2, [w], [x], n=3, timeout=60)
+    assert within.holds and within.method == check_gradient_of_mean((w * x) ** 2, [w], [x], n=3).method
+    failed = check_batch_cost(lambda batch: sp.Mul(*[(w - e[x]) ** 2 for e in batch]), (w - x) ** 2, [w], [x],
+                              n=2, timeout=60)
+    assert not failed.holds and failed.gap != (0,)
+    with pytest.raises(ValueError, match="at least 2"):  # errors of the check come back as themselves
+        check_gradient_of_mean((w * x) ** 2, [w], [x], n=1, timeout=60)

@@ -1,11 +1,75 @@
-"""The linearity page's checks: they never differentiate by rule, and wrong variants fail with exact witnesses."""
+"""Tests of gradavg.topics.linearity and gradavg.derivations.linearity: the model families, the family table and the figure; the page's checks never differentiate by rule, and wrong variants fail with exact witnesses."""
 
-import pytest
-import sympy as sp
+import matplotlib
 
-import gradavg.derivations.linearity as lin
-from gradavg.engine.claims import get
-from gradavg.engine.sums import as_statistics
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+import sympy as sp  # noqa: E402
+
+import gradavg.derivations.linearity as lin  # noqa: E402
+from gradavg.engine.claims import get  # noqa: E402
+from gradavg.engine.sums import as_statistics  # noqa: E402
+from gradavg.topics.data import anscombe_i  # noqa: E402
+from gradavg.topics.linearity import (  # noqa: E402
+    TARGETS,
+    check_family,
+    family_table_html,
+    gradients_at_one_point,
+    logistic_regression,
+    softmax_regression,
+    tanh_network,
+)
+
+
+def test_figure_returns_one_gradient_per_example():
+    x, y = anscombe_i()
+    figure, grads = gradients_at_one_point(x, y, (0.1, 2.0), (-1, 1), (0, 4))
+    assert grads.shape == (11, 2) and len(figure.axes) == 1
+
+
+def test_families_have_their_symbols_and_refuse_bad_sizes():
+    assert len(logistic_regression(2).params) == 3
+    model = softmax_regression(3, 2)
+    assert len(model.params) == 9 and len(model.data) == 5
+    assert len(tanh_network(3).params) == 10
+    for make in (lambda: logistic_regression(0), lambda: softmax_regression(1), lambda: tanh_network(0)):
+        with pytest.raises(ValueError):
+            make()
+
+
+def test_softmax_loss_is_minus_log_probability_for_a_one_hot_target():
+    model = softmax_regression(3, 1)
+    values = dict(zip(model.params, [1, -2, 3, 0, 1, -1]))
+    values.update({model.data[0]: 2, model.data[1]: 0, model.data[2]: 1, model.data[3]: 0})
+    scores = [1 * 2 + 0, -2 * 2 + 1, 3 * 2 - 1]
+    expected = -sp.log(sp.exp(scores[1]) / sum(sp.exp(s) for s in scores))
+    assert sp.simplify(model.loss.xreplace(values) - expected) == 0
+
+
+def test_check_family_times_a_small_case():
+    verdict = check_family(logistic_regression(1), 2, points=2)
+    assert verdict.holds and verdict.seconds > 0 and "not a proof" in verdict.method
+
+
+def test_table_targets_and_markdown():
+    assert [n for _, n in TARGETS] == [8, 8, 4, 8]
+    table = family_table_html([{"family": "f<g", "parameters": 1, "N": 2, "holds": False, "method": "m",
+                                "seconds": 1.234}])
+    assert "<td>f&lt;g</td><td>1</td><td>2</td><td>NO</td><td>m</td><td>1.23 s</td>" in table
+
+
+def test_short_method_and_the_route_follow_the_check_constants(monkeypatch):
+    import gradavg.topics.linearity as topic
+    from gradavg.checks.check import AGREEMENT, STEP, WORKING_DIGITS
+
+    assert topic.power_of_ten(STEP) == 30 and topic.power_of_ten(AGREEMENT) == 40
+    with pytest.raises(ValueError):
+        topic.power_of_ten(sp.Rational(3, 10**5))
+    short = topic.short_method("numeric: ... at 5 random rational points (not a proof)")
+    assert f"h = {topic.STEP_TEXT}" in short and f"{WORKING_DIGITS} digits" in short and "at 5 random" in short
+    monkeypatch.setattr(topic, "WORKING_DIGITS", 60)
+    assert "60-digit" in topic.numeric_route(2) and "60 digits" in topic.short_method("numeric: at 2 random rational points")
 
 DERIVATION = ("cost-as-mean", "sum-rule", "constant-factor", "general-n", "any-loss")
 

@@ -1,4 +1,4 @@
-"""Unit tests of consecutive batches, epochs and SGD paths (on data the pages do not use)."""
+"""Tests of gradavg.topics.shuffle and gradavg.derivations.shuffle: consecutive batches, epochs and SGD paths (on data the pages do not use)."""
 
 import matplotlib
 

@@ -1,13 +1,15 @@
-"""Averaging gradients is not averaging directions: the exact pieces behind the parameter-space section."""
+"""Tests of gradavg.topics.parameter_space and gradavg.derivations.parameter_space: averaging gradients is not averaging directions, the exact pieces, the surfaces and figures."""
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import sympy as sp
 
 from gradavg.topics.parameter_space import (anscombe_exact, anscombe_standardised, cost_minimum_exact,
                                             directions_figure, disagreement_figure, example_gradients_exact,
-                                            lines_crossing, unit_directions)
+                                            lines_crossing, mistaken_and_right, mistaken_places,
+                                            per_example_surfaces, unit_directions)
 
 matplotlib.use("Agg")
 
@@ -80,14 +82,6 @@ def test_the_mean_step_makes_examples_worse_where_the_exact_thresholds_say():
     matplotlib.pyplot.close(figure)
 
 
-def test_interval_signs_are_certified_and_refuse_what_they_cannot_decide():
-    from gradavg.engine.exact import certified_sign as _sign, enclosure
-    assert _sign(sp.sqrt(2) - sp.Rational(1414, 1000)) == 1 and _sign(sp.Rational(-1, 3)) == -1
-    assert _sign(sp.sqrt(8) - 2 * sp.sqrt(2)) == 0
-    with pytest.raises(ValueError):
-        enclosure(sp.exp(1))
-
-
 def test_centring_alone_does_not_make_minus_the_gradient_point_at_the_minimum():
     from gradavg.derivations.parameter_space import CENTRED_COST_GRADIENT, CENTRED_X, THETA0, Y, b, cost_hessian, w
     from gradavg.engine.claims import ledger
@@ -123,3 +117,26 @@ def test_the_step_bound_is_two_over_l_only_when_the_curvature_along_the_gradient
         else:
             assert sp.radsimp(bound - two_over_l) > 0  # the raw cost falls for somewhat longer steps than 2/L
             assert (round(float(two_over_l), 7), round(float(bound), 7)) == (0.0108824, 0.0108906)
+
+
+def test_exact_data_match_the_floats():
+    z, y = anscombe_standardised()
+    exact_z, exact_y = anscombe_exact()
+    assert np.allclose(z, [float(v) for v in exact_z]) and np.allclose(y, [float(v) for v in exact_y])
+    assert sp.simplify(sum(v**2 for v in exact_z) - len(exact_z)) == 0
+
+
+def test_mistaken_places_are_distinct_exact_and_seeded():
+    places = mistaken_places(11)
+    assert places == mistaken_places(11) and len(set(places)) == 11
+    assert all(v.is_Rational for place in places for v in place) and (0, 0) not in places
+
+
+def test_figures_report_rounding_level_agreement():
+    z, y = anscombe_standardised()
+    figure, difference = per_example_surfaces(z, y, (-2, 4), (4, 10))
+    assert difference < 1e-10 and len(figure.axes) >= 12
+    plt.close(figure)
+    figure, numbers = mistaken_and_right(z, y, (0.0, 6.5), (-2, 4), (4, 10))
+    assert numbers["gradient_gap"] < 1e-12 and abs(numbers["scattered_w"] - numbers["full_w"]) > 0.1
+    plt.close(figure)
