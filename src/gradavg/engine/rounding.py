@@ -46,13 +46,18 @@ def gamma(depth: int, u: Fraction = UNIT_ROUNDOFF["float64"]) -> Fraction:
 
 @dataclass(frozen=True)
 class Bound:
-    """A bound on float64 rounding: every component within ``gamma(depth) * magnitude[j]`` of the exact value.
+    """A bound on rounding: every component within ``gamma(depth, u) * magnitude[j] + reference_error`` of the exact value.
 
     Attributes:
         magnitude: the computation evaluated exactly on absolute values, with
             every subtraction turned into an addition, one entry per component.
         depth: the largest number of rounded operations on a path from an
             input to the result.
+        u: the unit roundoff the roundings are counted in (float64's by
+            default; float32's for a computation carried out in float32).
+        reference_error: a bound on the reference's own error, per component
+            (0 for an exact reference; a reference computed to many digits,
+            because it is not rational, says how far off it can be).
 
     Expanded into a sum of products of inputs, a float computation made of
     ``+``, ``-``, ``*`` and divisions by exact positive numbers gives each
@@ -64,33 +69,47 @@ class Bound:
 
     Example:
         >>> bound = Bound([Fraction(3)], 2)
-        >>> bound.tolerance() == [3 * gamma(2)]
+        >>> bound.tolerance() == [3 * gamma(2)], bound.format
+        (True, 'float64')
+        >>> Bound([Fraction(1)], 1, UNIT_ROUNDOFF["float32"], Fraction(1, 10**40)).tolerance() == [
+        ...     gamma(1, UNIT_ROUNDOFF["float32"]) + Fraction(1, 10**40)]
         True
     """
 
     magnitude: list
     depth: int
+    u: Fraction = UNIT_ROUNDOFF["float64"]
+    reference_error: Fraction = Fraction(0)
+
+    @property
+    def format(self) -> str:
+        """The name of the format whose unit roundoff the bound counts in."""
+        return next(name for name, unit in UNIT_ROUNDOFF.items() if unit == self.u)
 
     def tolerance(self) -> list[Fraction]:
-        """``gamma(depth) * magnitude``, one entry per component."""
-        return [gamma(self.depth) * m for m in self.magnitude]
+        """``gamma(depth, u) * magnitude + reference_error``, one entry per component."""
+        return [gamma(self.depth, self.u) * m + self.reference_error for m in self.magnitude]
 
 
-def rounding_bound(magnitude: Sequence[Fraction], depth: int) -> Bound:
-    """The :class:`Bound` of a computation with these absolute-value magnitudes and this depth.
+def rounding_bound(magnitude: Sequence[Fraction], depth: int, u: Fraction = UNIT_ROUNDOFF["float64"],
+                   reference_error: Fraction = Fraction(0)) -> Bound:
+    """The :class:`Bound` of a computation with these absolute-value magnitudes and this depth (see :class:`Bound`).
 
     Example:
         >>> rounding_bound([Fraction(1), Fraction(2)], 10).depth
         10
     """
-    return Bound(list(magnitude), int(depth))
+    if u not in UNIT_ROUNDOFF.values():
+        raise ValueError(f"u must be the unit roundoff of one of {', '.join(UNIT_ROUNDOFF)}, got {u}")
+    return Bound(list(magnitude), int(depth), u, Fraction(reference_error))
 
 
 def compare(values: Sequence[float], exact: Sequence[Fraction], bound: Bound, names: Sequence[str],
-            method: str) -> Verdict:
-    """Compare float64 results with exact values, component by component, within ``bound``.
+            method: str, library: str = "JAX") -> Verdict:
+    """Compare a library's float64 results with exact values, component by component, within ``bound``.
 
-    The comparison is exact: each float is converted to the rational it
+    ``library`` names what computed them, in a failure's witness. The
+    comparison is exact: each float is converted to the rational it
     represents. A failure names the first component outside the bound, its
     value, the exact value and the bound; the gap is exact. ``residual`` is
     the largest ratio ``|value - exact| / tolerance`` over the components.
@@ -110,12 +129,15 @@ def compare(values: Sequence[float], exact: Sequence[Fraction], bound: Bound, na
     tolerance = bound.tolerance()
     ratios = [abs(v - e) / t if t else (0 if v == e else float("inf")) for v, e, t in zip(values, exact, tolerance)]
     worst = float(max(ratios))
-    text = (f"{method}; float64 compared exactly with exact rationals, each component within "
-            f"gamma_{bound.depth} times its absolute-value magnitude")
+    within = f"gamma_{bound.depth}" if bound.format == "float64" else f"gamma_{bound.depth} in {bound.format}'s unit roundoff"
+    if bound.reference_error:
+        within += f" (plus {float(bound.reference_error):.0e} for the reference)"
+    text = (f"{method}; {'float64' if bound.format == 'float64' else library + ' results'} compared exactly with "
+            f"exact rationals, each component within {within} times its absolute-value magnitude")
     for name, v, e, t, r in zip(names, values, exact, tolerance, ratios):
         if r > 1:
             return Verdict(False, f"{text}; {name} is off by {float(abs(v - e)):.3g}, beyond its bound {float(t):.3g}",
-                           residual=worst, witness={f"JAX {name}": v, f"exact {name}": e}, gap=(v - e,))
+                           residual=worst, witness={f"{library} {name}": v, f"exact {name}": e}, gap=(v - e,))
     return Verdict(True, text, residual=worst, evidence="float-bound")
 
 
