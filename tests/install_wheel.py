@@ -1,9 +1,11 @@
-"""Build the wheel, install it with the jax extra into a fresh venv and run its ledger there, outside the checkout.
+"""Build the wheel, install it into a fresh venv and run its ledger there, outside the checkout: once with the
+plain wheel (no extras), once after installing the jax extra.
 
     python tests/install_wheel.py SCRATCH
 
 Writes ``SCRATCH/report.json``: each step's command, exit status and output, up to
-the first step that failed. ``tests/test_layout.py`` asserts on it; the session
+the first step that failed (a ledger run may exit 0, 1 or 2: the test decides which
+it must; the torch extra is never installed here, it weighs gigabytes). ``tests/test_layout.py`` asserts on it; the session
 starts this script as soon as the tests are collected (``tests/conftest.py``), so
 its minute of installing and checking runs beside the tests before it.
 """
@@ -27,17 +29,23 @@ def main(scratch: Path) -> int:
     steps = {
         "built": lambda: [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheelhouse), str(ROOT)],
         "venv": lambda: [sys.executable, "-m", "venv", str(venv)],
+        # the plain wheel, as `pip install gradavg-*.whl`: the JAX and PyTorch claims cannot run
         "installed": lambda: [str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"),
-                              f"{next(wheelhouse.glob('gradavg-*.whl'))}[jax]"],
-        # with the jax extra, as `pip install 'gradavg[jax]'`: every claim, the JAX ones included
+                              str(next(wheelhouse.glob("gradavg-*.whl")))],
+        "ledger_plain": lambda: [str(gradavg), "ledger", "--json", "--quiet"],
+        # then the jax extra, as `pip install 'gradavg[jax]'`: the JAX claims run too
+        "extras": lambda: [str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"),
+                           f"{next(wheelhouse.glob('gradavg-*.whl'))}[jax]"],
         "ledger": lambda: [str(gradavg), "ledger", "--json", "--quiet"],
     }
+    #: the exit statuses after which the next step still runs; a ledger's status is the test's to judge
+    carry_on = {"ledger_plain": {0, 1, 2}, "ledger": {0, 1, 2}}
     report = {}
     for name, command in steps.items():
         args = command()
         done = subprocess.run(args, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=1200)
         report[name] = {"args": args, "returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
-        if done.returncode:
+        if done.returncode not in carry_on.get(name, {0}):
             break
     (scratch / "report.json").write_text(json.dumps(report))
     return 0

@@ -116,3 +116,60 @@ print(json.dumps(found))
     assert sorted(i for ids in found.values() for i in ids) == sorted(c.id for c in ledger())
     for module, ids in found.items():
         assert [i for i in ids if claim_module(i) != module] == [], module
+
+
+NEEDS = "needs JAX: pip install 'gradavg[jax]'"
+
+
+def proved():
+    return Verdict(True, "by hand", evidence="proof")
+
+
+def refuted():
+    return Verdict(False, "by hand", evidence="proof")
+
+
+def missing():
+    return Verdict.not_run(NEEDS)
+
+
+def test_a_verdict_not_run_says_why_and_neither_holds_nor_reaches_evidence():
+    verdict = Verdict.not_run(NEEDS)
+    assert (verdict.holds, verdict.ran, verdict.missing, verdict.method, verdict.evidence) == (
+        False, False, NEEDS, NEEDS, None)
+    assert verdict.summary() == f"not run: {NEEDS}" and "fails" not in verdict.summary()
+    assert Verdict(False, "by hand").ran and Verdict(False, "by hand").summary().startswith("fails")
+    with pytest.raises(ValueError, match="neither holds nor reaches evidence"):
+        Verdict(True, "m", missing=NEEDS)
+    with pytest.raises(ValueError, match="neither holds nor reaches evidence"):
+        Verdict(False, "m", evidence="proof", missing=NEEDS)
+    with pytest.raises(ValueError, match="must say why"):
+        Verdict.not_run("  ")
+
+
+@pytest.mark.parametrize("check, control, status, needs", [
+    (proved, refuted, "holds", None),
+    (missing, missing, "not run", NEEDS),
+    (missing, refuted, "not run", NEEDS),    # the check could not run: nothing is decided
+    (proved, missing, "not run", NEEDS),     # the control could not run: the claim is not shown to be falsifiable
+    (refuted, missing, "fails", NEEDS),      # a check that ran and failed is a failure, whatever did not run
+    (missing, proved, "fails", NEEDS),       # so is a control that ran and held
+    (refuted, refuted, "fails", None),
+    (proved, proved, "fails", None),
+])
+def test_a_result_holds_fails_or_was_not_run(check, control, status, needs):
+    result = Claim("zz.status", "x = x", check, "x = 2x", control, "proof", "every x").run()
+    assert (result.status, result.needs) == (status, needs)
+    assert result.ok == (status == "holds")  # a claim not run is never ok
+    if not control().ran:
+        assert not result.control_rejected  # a control not run was not rejected
+
+
+def test_the_ledger_exits_3_when_claims_were_not_run_and_names_why(monkeypatch, capsys):
+    fine = Claim("zz.fine", "x = x", proved, "x = 2x", refuted, "proof", "every x")
+    unrun = Claim("zz.unrun", "x = x", missing, "x = 2x", missing, "proof", "every x")
+    monkeypatch.setattr("gradavg.checks.ledger_report.ledger", lambda: [fine, unrun])
+    assert main(["ledger", "--quiet"]) == 3
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == f"1 hold, 1 not run ({NEEDS}), 0 fail"
+    assert "not run" in next(line for line in out.splitlines() if line.startswith("zz.unrun"))

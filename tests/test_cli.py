@@ -135,3 +135,67 @@ def test_ledger_exits_1_when_a_claim_fails(monkeypatch, capsys):
     monkeypatch.setattr("gradavg.checks.ledger_report.ledger", lambda: [broken])
     assert main(["ledger", "--quiet"]) == 1
     assert "zz.broken" in capsys.readouterr().out
+
+
+JAX = "needs JAX: pip install 'gradavg[jax]'"
+TORCH = "needs PyTorch: pip install 'gradavg[torch]'"
+
+
+def claim(claim_id, check_holds=True, reason=None):
+    """A claim that holds, fails (``check_holds=False``) or cannot run (``reason``)."""
+    check = (lambda: Verdict.not_run(reason)) if reason else (lambda: Verdict(check_holds, "by hand", evidence="proof"))
+    control = (lambda: Verdict.not_run(reason)) if reason else (lambda: Verdict(False, "by hand", evidence="proof"))
+    return Claim(claim_id, "x = x", check, "x = 2x", control, "proof", "all")
+
+
+@pytest.mark.parametrize("claims, status, summary", [
+    ([claim("a.one"), claim("a.two")], 0, "2 hold, 0 not run, 0 fail"),
+    ([claim("a.one"), claim("a.bad", check_holds=False)], 1, "1 hold, 0 not run, 1 fail"),
+    ([claim("a.one"), claim("j.one", reason=JAX), claim("j.two", reason=JAX)], 3, f"1 hold, 2 not run ({JAX}), 0 fail"),
+    ([claim("j.one", reason=JAX), claim("t.one", reason=TORCH), claim("j.two", reason=JAX)], 3,
+     f"0 hold, 3 not run (2 {JAX}; 1 {TORCH}), 0 fail"),
+    # a claim that fails outweighs one that could not run
+    ([claim("j.one", reason=JAX), claim("a.bad", check_holds=False)], 1, f"0 hold, 1 not run ({JAX}), 1 fail"),
+    ([], 0, "0 hold, 0 not run, 0 fail"),
+])
+def test_ledger_exit_status_and_summary_line(monkeypatch, capsys, claims, status, summary):
+    monkeypatch.setattr("gradavg.checks.ledger_report.ledger", lambda: claims)
+    assert main(["ledger", "--quiet"]) == status
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == summary and captured.err == ""
+    # with --json the summary goes to stderr, so that stdout stays JSON, and the status is the same
+    assert main(["ledger", "--quiet", "--json"]) == status
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert [row["id"] for row in rows] == [c.id for c in claims]
+    assert captured.err.splitlines() == [summary]
+    for row in rows:
+        assert row["status"] == ("not run" if row["id"][0] in "jt" else "fails" if row["id"] == "a.bad" else "holds")
+        assert row["needs"] == {"j": JAX, "t": TORCH}.get(row["id"][0])
+
+
+def test_ledger_progress_says_not_run_and_why(monkeypatch, capsys):
+    monkeypatch.setattr("gradavg.checks.ledger_report.ledger", lambda: [claim("j.one", reason=JAX)])
+    assert main(["ledger"]) == 3
+    progress = capsys.readouterr().err.splitlines()
+    assert progress[0].startswith(f"[1/1] j.one: not run ({JAX})")
+
+
+def test_ledger_help_documents_the_three_exit_statuses(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ledger", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    statuses = text.split("exit status:")[1]
+    assert [line.split()[0] for line in statuses.splitlines() if line[:3].strip().isdigit()] == ["0", "1", "2", "3"]
+    assert "not run" in text and "could not run" in statuses
+
+
+def test_the_readme_documents_the_ledger_exit_statuses_beside_the_command():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "gradavg ledger                    # run every claim and control (exit 0 all hold, 1 some fails, 3 some " \
+           "not run)" in readme
+    text = " ".join(readme.split("Exit\nstatuses of `gradavg ledger`")[1].split("\n\n")[0].split())
+    assert "**0** every claim holds" in text and "**1** some claim that ran fails" in text
+    assert "**2** a mistyped command line" in text and "**3** none fails but some could not run" in text

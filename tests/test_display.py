@@ -25,3 +25,35 @@ def test_show_raises_when_a_claim_fails_falls_short_or_its_control_passes(monkey
     monkeypatch.setattr("gradavg.site.display.get", lambda claim_id, module=None: fake)
     with pytest.raises(ClaimFailure, match="fake.claim"):
         show("fake.claim")
+
+
+JAX = "needs JAX: pip install 'gradavg[jax]'"
+
+
+def report_of(check, control):
+    from gradavg.site.display import ClaimReport
+    return ClaimReport(Claim("fake.jax", "s", check, "c", control, "proof", "all").run())
+
+
+def test_the_verdict_box_of_a_claim_not_run_says_so_and_why():
+    missing = lambda: Verdict.not_run(JAX)
+    box = report_of(missing, missing)._repr_html_()
+    assert "<strong>Claim <code>fake.jax</code>: not run: needs JAX: pip install &#x27;gradavg[jax]&#x27;.</strong>" in box
+    assert "): not run: needs JAX" in box  # the control's line too
+    assert "FAILS" not in box and "NOT rejected" not in box
+    assert box.splitlines()[0].startswith('<div class="gradavg-verdict gradavg-bad gradavg-not-run"')
+    assert report_of(missing, missing).verdict_row()["status"] == "not run"
+    assert "control (c): not run; not run: needs JAX" in repr(report_of(missing, missing))
+    # a claim that ran and failed is still FAILS, and one that holds carries no not-run mark
+    failed = report_of(lambda: Verdict(False, "m"), lambda: Verdict(False, "m"))._repr_html_()
+    assert ": FAILS.</strong>" in failed and "not run" not in failed
+    held = report_of(lambda: Verdict(True, "m", evidence="proof"), lambda: Verdict(False, "m"))._repr_html_()
+    assert "gradavg-not-run" not in held and "gradavg-ok" in held
+
+
+def test_show_refuses_a_claim_not_run_and_names_what_to_install(monkeypatch):
+    missing = lambda: Verdict.not_run(JAX)
+    fake = Claim("fake.jax", "s", missing, "c", missing, "proof", "all")
+    monkeypatch.setattr("gradavg.site.display.get", lambda claim_id, module=None: fake)
+    with pytest.raises(ClaimFailure, match=r"claim 'fake.jax' was not run here.*pip install 'gradavg\[jax\]'"):
+        show("fake.jax")

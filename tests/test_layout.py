@@ -95,12 +95,21 @@ def test_the_readme_layout_table_lists_the_layers_in_order_and_names_every_modul
                                      f"not {sorted(present - named)} that are"
 
 
+#: the claim modules whose checks run JAX (the jax extra) and PyTorch (the torch extra, never installed for the wheel test)
+JAX_MODULES = {"gradavg.derivations.framework"}
+TORCH_MODULES = {"gradavg.derivations.stacks", "gradavg.derivations.distributed"}
+
+
 @pytest.mark.build
 def test_wheel_installs_outside_the_checkout_and_runs_the_ledger(installed_wheel):
     # built, installed and its ledger run by tests/install_wheel.py, started when the tests were collected
-    for step in ("built", "venv", "installed", "ledger"):
-        assert step in installed_wheel and installed_wheel[step]["returncode"] == 0, (
-            f"{step}: " + str({k: v for k, v in installed_wheel.get(step, {}).items() if k != "args"})[-4000:])
+    def told(step: str) -> str:
+        return f"{step}: " + str({k: v for k, v in installed_wheel.get(step, {}).items() if k != "args"})[-4000:]
+
+    for step in ("built", "venv", "installed", "ledger_plain", "extras", "ledger"):
+        assert step in installed_wheel, told(step)
+        if not step.startswith("ledger"):
+            assert installed_wheel[step]["returncode"] == 0, told(step)
     scratch = Path(installed_wheel["scratch"])
     (wheel,) = (scratch / "wheelhouse").glob("gradavg-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -108,12 +117,39 @@ def test_wheel_installs_outside_the_checkout_and_runs_the_ledger(installed_wheel
     assert top_level == {"gradavg"}, f"the wheel installs more than the gradavg package: {sorted(top_level)}"
     assert "gradavg/derivations/linearity.py" in names and "gradavg/engine/exact.py" in names
 
-    # with the jax extra, as `pip install 'gradavg[jax]'`: every claim holds, the JAX ones included
-    rows = json.loads(installed_wheel["ledger"]["stdout"])
-    from gradavg.engine.claims import ledger
-    assert [row["id"] for row in rows] == [claim.id for claim in ledger()]
-    assert all(row["ok"] for row in rows), [row["id"] for row in rows if not row["ok"]]
-    assert any(row["id"].startswith("framework.") for row in rows)
+    from gradavg.checks.jax_adapter import NEEDS_JAX
+    from gradavg.checks.torch_adapter import NEEDS_TORCH
+    from gradavg.engine.claims import claim_module, ledger
+    ids = [claim.id for claim in ledger()]
+    jax_ids = {i for i in ids if claim_module(i) in JAX_MODULES}
+    torch_ids = {i for i in ids if claim_module(i) in TORCH_MODULES}
+    assert jax_ids and all(i.startswith("framework.") for i in jax_ids)
+
+    def not_run_exactly(step: str, expected: set[str]) -> list[dict]:
+        """The step's ledger lists every claim; exactly ``expected`` are not run, with the reason, and the rest hold."""
+        done = installed_wheel[step]
+        rows = json.loads(done["stdout"])
+        assert [row["id"] for row in rows] == ids, told(step)
+        not_run = {row["id"]: row["needs"] for row in rows if row["status"] == "not run"}
+        assert set(not_run) == expected, told(step)
+        for claim_id, needs in not_run.items():
+            assert needs.startswith(NEEDS_JAX if claim_id in jax_ids else NEEDS_TORCH), (claim_id, needs)
+        assert all(row["ok"] and row["status"] == "holds" for row in rows if row["id"] not in expected), told(step)
+        assert not any(row["ok"] for row in rows if row["id"] in expected)
+        # the summary line, on stderr so that stdout stays JSON, counts them and names each reason
+        summary = done["stderr"].strip().splitlines()[-1]
+        held = len(rows) - len(expected)
+        assert summary.startswith(f"{held} hold, {len(expected)} not run") and summary.endswith(", 0 fail"), summary
+        assert (NEEDS_JAX in summary) == bool(expected & jax_ids), summary
+        assert (NEEDS_TORCH in summary) == bool(expected & torch_ids), summary
+        assert done["returncode"] == (3 if expected else 0), told(step)
+        return rows
+
+    # the plain wheel, as `pip install gradavg-*.whl`: the JAX and PyTorch claims are not run, and it exits 3
+    not_run_exactly("ledger_plain", jax_ids | torch_ids)
+    # with the jax extra, as `pip install 'gradavg[jax]'`: every claim holds, the JAX ones included; torch is not
+    # installed here (gigabytes), so the PyTorch claims, if there are any, are still not run, and it exits 3
+    not_run_exactly("ledger", torch_ids)
 
     venv, elsewhere = scratch / "venv", scratch / "elsewhere"
     python = venv / "bin" / "python"

@@ -86,6 +86,8 @@ def test_missing_pytorch_gives_a_verdict_that_says_what_to_install():
 
     verdict = needs_torch(check)()
     assert not verdict.holds and verdict.method == NEEDS_TORCH
+    # not a failure: the check was not run, and the verdict says why
+    assert not verdict.ran and verdict.missing == NEEDS_TORCH and verdict.summary() == f"not run: {NEEDS_TORCH}"
 
 
 def test_the_world_listens_on_loopback_only():

@@ -1,6 +1,8 @@
 """Command line: ``python -m gradavg ledger [--json]`` and ``python -m gradavg check LOSS --params w,b --data x,y``.
 
-``check`` also takes ``--cost TEXT`` (a batch cost), ``--json``, ``--timeout SECONDS`` and
+``ledger`` exits 0 when every claim holds, 1 when some claim fails, 3 when none fails but some
+could not run here (a package is missing: the summary line names it), 2 for a mistyped command
+line. ``check`` also takes ``--cost TEXT`` (a batch cost), ``--json``, ``--timeout SECONDS`` and
 ``--loss TEXT``; a loss starting with ``-`` works as written. Exit statuses of ``check``:
 0 holds, 1 fails, 2 bad input or undecided, 3 stopped at the time budget.
 
@@ -17,8 +19,20 @@ import sys
 
 from pathlib import Path
 
-from .checks.ledger_report import format_table, ledger_rows, run_ledger
+from .checks.ledger_report import exit_status, format_table, ledger_rows, run_ledger, summary_line
 from .site.statements import pages_by_claim
+
+LEDGER_EPILOG = """\
+After the table (with --json: on stderr, so stdout stays JSON) a summary line counts the claims,
+e.g. "43 hold, 7 not run (needs JAX: pip install 'gradavg[jax]'), 0 fail".
+
+exit status:
+  0  every claim holds with the evidence it declares and its negative control is rejected
+  1  some claim fails: its check ran and did not hold or fell short of its evidence, or its control passed
+  2  a mistyped command line, with the usage on stderr and no table
+  3  no claim fails, but some could not run here (a package is missing; the summary line says
+     what to install, e.g. pip install 'gradavg[jax]')
+"""
 
 CHECK_EPILOG = """\
 exit status:
@@ -78,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status.
 
     ``ledger``: 0 when all claims hold with the evidence they declare and all controls fail, 1
-    otherwise. ``check``: 0 holds, 1 fails, 2 bad input or undecided, 3 stopped at the time
-    budget (see ``check --help``). A reader that closes the pipe early (``| head``) ends the
-    command quietly with status 141, as it ends any Unix tool.
+    when some claim fails, 3 when none fails but some could not run (see ``ledger --help``).
+    ``check``: 0 holds, 1 fails, 2 bad input or undecided, 3 stopped at the time budget (see
+    ``check --help``). A reader that closes the pipe early (``| head``) ends the command quietly with status 141, as it ends any Unix tool.
 
     Example:
         >>> main(["check", "(w*x - y)**2", "--params", "w", "--data", "x,y"])  # doctest: +ELLIPSIS
@@ -100,9 +114,10 @@ def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gradavg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ledger_parser = commands.add_parser(
-        "ledger", help="run every claim and its negative control; exit 1 if any claim fails, falls short of the "
-                       "evidence it declares, or its control passes"
-    )
+        "ledger", help="run every claim and its negative control; exit 0 all hold, 1 some claim fails (falls short "
+                       "of the evidence it declares, or its control passes), 3 none fails but some could not run",
+        description="Run every claim and its negative control, and print the ledger.",
+        epilog=LEDGER_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     ledger_parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     ledger_parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     ledger_parser.add_argument("--docs", type=Path, default=Path("docs"), metavar="FOLDER",
@@ -144,4 +159,5 @@ def _main(argv: list[str] | None) -> int:
     pages = pages_by_claim(args.docs) if args.docs.is_dir() else {}
     rows = ledger_rows(run_ledger(progress), pages)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
-    return 0 if all(r["ok"] for r in rows) else 1
+    print(summary_line(rows), file=sys.stderr if args.json else sys.stdout, flush=True)
+    return exit_status(rows)

@@ -10,13 +10,11 @@ runs across accelerators.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from types import SimpleNamespace
-from typing import Callable
 
-from ..engine.claims import Verdict
+from ..engine.claims import not_run_without
 
 #: how many CPU devices the data-parallel checks run on
 DEVICES = 4
@@ -84,21 +82,6 @@ def jax_modules(devices: int = 1) -> SimpleNamespace:
                            P=PartitionSpec, NamedSharding=NamedSharding)
 
 
-def needs_jax(check: Callable[..., Verdict]) -> Callable[..., Verdict]:
-    """Wrap a check so that missing JAX (or missing devices) gives a failing verdict that says why.
-
-    Example:
-        >>> def check():
-        ...     raise JaxUnavailable(NEEDS_JAX)
-        >>> verdict = needs_jax(check)()
-        >>> verdict.holds, verdict.method
-        (False, "needs JAX: pip install 'gradavg[jax]'")
-    """
-    @functools.wraps(check)
-    def guarded(*args, **kwargs) -> Verdict:
-        try:
-            return check(*args, **kwargs)
-        except JaxUnavailable as missing:
-            return Verdict(False, str(missing))
-
-    return guarded
+#: wraps a check so that missing JAX (or missing devices) gives a verdict that it was not run, and why
+#: (:func:`gradavg.engine.claims.not_run_without`)
+needs_jax = not_run_without(JaxUnavailable)

@@ -18,7 +18,6 @@ run only: the error comes back with its traceback and the world stays usable.
 from __future__ import annotations
 
 import atexit
-import functools
 import multiprocessing
 import os
 import queue
@@ -29,7 +28,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
 
-from ..engine.claims import Verdict
+from ..engine.claims import not_run_without
 
 #: what a verdict says when PyTorch (or transformers) is not installed
 NEEDS_TORCH = "needs PyTorch: pip install 'gradavg[torch]'"
@@ -91,24 +90,26 @@ def transformers_loss() -> SimpleNamespace:
     return SimpleNamespace(ForCausalLMLoss=loss_utils.ForCausalLMLoss, version=transformers.__version__)
 
 
-def needs_torch(check: Callable[..., Verdict]) -> Callable[..., Verdict]:
-    """Wrap a check so that missing PyTorch gives a failing verdict that says why.
+def accelerate_modules() -> SimpleNamespace:
+    """Hugging Face's ``accelerate.Accelerator`` and the version of accelerate.
+
+    Raises :class:`TorchUnavailable` if accelerate (or PyTorch) is missing.
 
     Example:
-        >>> def check():
-        ...     raise TorchUnavailable(NEEDS_TORCH)
-        >>> verdict = needs_torch(check)()
-        >>> verdict.holds, verdict.method
-        (False, "needs PyTorch: pip install 'gradavg[torch]'")
+        >>> accelerate_modules().Accelerator.__name__
+        'Accelerator'
     """
-    @functools.wraps(check)
-    def guarded(*args, **kwargs) -> Verdict:
-        try:
-            return check(*args, **kwargs)
-        except TorchUnavailable as missing:
-            return Verdict(False, str(missing))
+    torch_modules()
+    try:
+        import accelerate
+    except ImportError as error:
+        raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
+    return SimpleNamespace(Accelerator=accelerate.Accelerator, version=accelerate.__version__)
 
-    return guarded
+
+#: wraps a check so that missing PyTorch gives a verdict that it was not run, and why
+#: (:func:`gradavg.engine.claims.not_run_without`)
+needs_torch = not_run_without(TorchUnavailable)
 
 
 def _serve(rank: int, size: int, port: int, parent: int, tasks, results) -> None:

@@ -8,7 +8,9 @@ them all (found through an entry point) and returns every claim in a stable orde
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import functools
 import importlib
 import os
 import pkgutil
@@ -128,6 +130,10 @@ class Verdict:
             every case of a finite family was decided exactly,
             ``"float-bound"`` for floating-point results within a rounding
             bound. A refutation carries ``"proof"``: one exact witness settles it.
+        missing: why the check could not run here (what to install), or
+            ``None`` when it ran. A verdict that was not run does not hold, and
+            says nothing about the statement either way: build one with
+            :meth:`not_run`.
 
     Example:
         >>> Verdict(holds=True, method="symbolic: expand to 0", evidence="proof").holds
@@ -141,13 +147,45 @@ class Verdict:
     witness: dict | None = None
     gap: Any = None
     evidence: str | None = None
+    missing: str | None = None
 
     def __post_init__(self):
         if self.evidence is not None and self.evidence not in EVIDENCE:
             raise ValueError(f"unknown evidence kind {self.evidence!r}; the kinds are {', '.join(EVIDENCE)}")
+        if self.missing is not None:
+            if not str(self.missing).strip():
+                raise ValueError("a check that could not run must say why (what is missing)")
+            if self.holds or self.evidence is not None:
+                raise ValueError(f"a check that could not run ({self.missing}) neither holds nor reaches evidence")
+
+    @classmethod
+    def not_run(cls, reason: str) -> "Verdict":
+        """The verdict of a check that could not run here, and why: what is missing and how to install it.
+
+        It does not hold and names no evidence, so a claim whose check (or
+        control) was not run is never ok; its status is ``"not run"``
+        (:attr:`Result.status`), not ``"fails"``: nothing was decided.
+
+        Example:
+            >>> verdict = Verdict.not_run("needs JAX: pip install 'gradavg[jax]'")
+            >>> verdict.holds, verdict.ran, verdict.missing
+            (False, False, "needs JAX: pip install 'gradavg[jax]'")
+            >>> verdict.summary()
+            "not run: needs JAX: pip install 'gradavg[jax]'"
+            >>> Verdict(True, "by hand").ran
+            True
+        """
+        return cls(False, reason, missing=reason)
+
+    @property
+    def ran(self) -> bool:
+        """True when the check ran (whatever it decided); False for :meth:`not_run`."""
+        return self.missing is None
 
     def summary(self) -> str:
-        """One line: status, method and time (and the gap when it fails)."""
+        """One line: status, method and time (and the gap when it fails); for a check not run, why."""
+        if not self.ran:
+            return f"not run: {self.missing}"
         status = "holds" if self.holds else "fails"
         text = f"{status} · {self.method} · {format_seconds(self.seconds)}"
         if not self.holds and self.gap is not None:
@@ -244,14 +282,18 @@ class Claim:
         return Result(self, timed(self.check), timed(self.control_check))
 
 
+#: the statuses of a claim's result (:attr:`Result.status`)
+STATUSES = ("holds", "fails", "not run")
+
+
 @dataclass(frozen=True)
 class Result:
     """A claim with the verdicts of its check and of its negative control.
 
     Example:
         >>> result = get("linearity.general-n").run()
-        >>> result.verdict.holds, result.evidence_backed, result.control_rejected, result.ok
-        (True, True, True, True)
+        >>> result.verdict.holds, result.evidence_backed, result.control_rejected, result.ok, result.status
+        (True, True, True, True, 'holds')
     """
 
     claim: Claim
@@ -260,8 +302,37 @@ class Result:
 
     @property
     def control_rejected(self) -> bool:
-        """True when the wrong variant failed the check, as it must."""
-        return not self.control_verdict.holds
+        """True when the wrong variant ran and failed the check, as it must (a control not run is not rejected)."""
+        return self.control_verdict.ran and not self.control_verdict.holds
+
+    @property
+    def needs(self) -> str | None:
+        """Why the check or the control could not run (the check's reason first), or ``None`` when both ran."""
+        return self.verdict.missing or self.control_verdict.missing
+
+    @property
+    def status(self) -> str:
+        """``"holds"`` when the claim is :attr:`ok`; ``"not run"`` when its check or its control could not run
+        and nothing that did run failed; ``"fails"`` otherwise.
+
+        A check that ran and failed (or fell short of its evidence), or a control
+        that ran and held, makes the claim fail even if the other could not run:
+        a failure found is not hidden behind a missing package.
+
+        Example:
+            >>> missing = lambda: Verdict.not_run("needs JAX: pip install 'gradavg[jax]'")
+            >>> proved, wrong = lambda: Verdict(True, "by hand", evidence="proof"), lambda: Verdict(False, "by hand")
+            >>> def status(check, control):
+            ...     return Claim("demo.s", "s", check, "c", control, "proof", "all").run().status
+            >>> status(proved, wrong), status(missing, missing), status(proved, missing), status(wrong, missing)
+            ('holds', 'not run', 'not run', 'fails')
+        """
+        if self.ok:
+            return "holds"
+        check_failed = self.verdict.ran and not (self.verdict.holds and self.evidence_backed)
+        if check_failed or self.control_verdict.holds or self.needs is None:
+            return "fails"
+        return "not run"
 
     @property
     def evidence_backed(self) -> bool:
@@ -272,6 +343,49 @@ class Result:
     def ok(self) -> bool:
         """True when the claim holds with the evidence it declares and its control is rejected."""
         return self.verdict.holds and self.evidence_backed and self.control_rejected
+
+
+#: True while a check wrapped by :func:`not_run_without` runs (so that one nested in it lets the error through)
+_guarded: contextvars.ContextVar[bool] = contextvars.ContextVar("gradavg_guarded", default=False)
+
+
+def not_run_without(missing: type[Exception]) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
+    """A decorator for checks that need an optional package: raising ``missing`` gives a verdict that it was not run.
+
+    The verdict is :meth:`Verdict.not_run` with the error's message (what to
+    install), so the claim's status is ``"not run"``, not ``"fails"``. A
+    guarded check called inside another (a check that combines the verdicts
+    of several) lets the error through to the outermost one, so the combined
+    check is not run as a whole instead of combining verdicts that decided
+    nothing. The framework adapters make theirs from it
+    (:func:`gradavg.checks.jax_adapter.needs_jax`,
+    :func:`gradavg.checks.torch_adapter.needs_torch`).
+
+    Example:
+        >>> needs_lapack = not_run_without(ImportError)
+        >>> @needs_lapack
+        ... def check():
+        ...     raise ImportError("needs LAPACK: pip install scipy")
+        >>> verdict = check()
+        >>> verdict.ran, verdict.holds, verdict.missing
+        (False, False, 'needs LAPACK: pip install scipy')
+    """
+    def guard(check: Callable[..., Verdict]) -> Callable[..., Verdict]:
+        @functools.wraps(check)
+        def guarded(*args, **kwargs) -> Verdict:
+            nested, token = _guarded.get(), _guarded.set(True)
+            try:
+                return check(*args, **kwargs)
+            except missing as error:
+                if nested:  # inside another guarded check: that one says it was not run
+                    raise
+                return Verdict.not_run(str(error))
+            finally:
+                _guarded.reset(token)
+
+        return guarded
+
+    return guard
 
 
 def timed(check: Callable[[], Verdict]) -> Verdict:

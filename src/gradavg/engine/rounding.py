@@ -4,12 +4,14 @@ A float computation made of ``+``, ``-``, ``*`` and divisions by exact
 positive numbers differs from its exact value by at most ``gamma_n`` times
 its value on absolute values (:class:`Bound`). :func:`compare` checks results
 of any library (JAX, PyTorch, NumPy) against exact rationals within such a
-bound, exactly; :mod:`gradavg.checks.probe` builds its tolerances on the same
+bound, exactly; :func:`softmax_depth` counts a softmax cross-entropy's depth under one stated
+assumption about ``exp`` and ``log``; :mod:`gradavg.checks.probe` builds its tolerances on the same
 ``gamma_n``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
@@ -42,6 +44,59 @@ def gamma(depth: int, u: Fraction = UNIT_ROUNDOFF["float64"]) -> Fraction:
     if depth < 0 or depth * u >= 1:
         raise ValueError(f"depth must be in 0 .. {1 / u - 1} for unit roundoff {u}, got {depth}")
     return depth * u / (1 - depth * u)
+
+
+#: The assumption about ``exp`` and ``log`` behind every softmax bound: PyTorch's vectorised CPU kernels use
+#: approximations such as ``exp_u20`` (within 2 ulps), not correctly rounded functions, so every float32 and
+#: float64 ``exp`` and ``log`` is assumed within 2 ulps of the exact value. One ulp of ``x`` is at most
+#: ``2 u |x|``, so that is a relative error of at most ``4 u``, counted as 4 roundings (``gamma_4``).
+ELEMENTARY_ROUNDINGS = 4
+
+
+def softmax_depth(score_error: Fraction, scores: Fraction, lse: Fraction, terms: int, backward: int,
+                  u: Fraction = UNIT_ROUNDOFF["float64"]) -> int:
+    """The depth of a bound on a gradient through a softmax cross-entropy, the error of ``exp`` and ``log`` folded in.
+
+    Each ``exp`` and ``log`` counts :data:`ELEMENTARY_ROUNDINGS` (``E``)
+    roundings. The logits ``s_j`` of a row of ``terms`` reach the log-softmax
+    off by at most ``score_error``, at most ``scores`` in size, with
+    ``|log sum_j exp(s_j)|`` at most ``lse``. PyTorch computes
+    ``s_j - (m + log sum_k exp(s_k - m))`` with ``m = max s``; on absolute
+    errors, to first order in ``u``: the inputs' error moves the exact
+    log-softmax by at most ``2 score_error`` (it is 1-Lipschitz in each input
+    and in their maximum); ``s_k - m`` (``|s_k - m| <= 2 scores``: ``2 u
+    scores``), the exponentials and the ``terms - 1`` additions of positive terms
+    (a relative error ``gamma_(terms - 1 + E)``, so at most ``(terms + E) u``
+    after the ``log``), the ``log`` itself (``E u |log sum| <= E u (lse +
+    scores)``), ``m + log sum`` (``u lse``) and ``s_j - lse`` (``u (scores +
+    lse)``) add up to ``u ((terms + E) + (3 + E) scores + (2 + E) lse)``. So
+    the log-softmax is off by at most ``Delta = 2 score_error + gamma_(terms +
+    E + 4) (1 + lse + scores + 2 score_error)``: the ``2 score_error`` inside
+    covers the computed logits being that much larger than ``scores`` and
+    ``lse``, and the slack of at least ``4 u`` the products of two or more
+    errors (at most ``5 T^2`` with ``T`` the ``gamma`` term, below ``u`` when
+    ``4 T^2 <= u``, which is checked, as is ``Delta <= 1/2``). The backward
+    pass recomputes ``p_j = exp(s_j - lse)``: relatively off by at most
+    ``epsilon = (1 + gamma_E) / (1 - Delta) - 1`` (``e^Delta - 1 <= Delta / (1
+    - Delta)``), and adds at most ``backward`` roundings on a path. Since ``m
+    gamma_1 <= gamma_m`` and ``gamma_a + gamma_b + gamma_a gamma_b <=
+    gamma_(a+b)``, each component is within ``gamma_(2 backward +
+    ceil(epsilon / gamma_1))`` times its magnitude (``2 backward`` also covers
+    the gradient's products with embeddings that carry their own rounding).
+
+    Example:
+        >>> softmax_depth(4 * gamma(4), Fraction(4), Fraction(2), 6, 25)  # logits up to 4, off by 4 gamma_4
+        185
+    """
+    rounding = gamma(terms + ELEMENTARY_ROUNDINGS + 4, u) * (1 + lse + scores + 2 * score_error)
+    delta = 2 * score_error + rounding
+    if delta > Fraction(1, 2):
+        raise ArithmeticError(f"the log-softmax error bound {float(delta):.3g} exceeds 1/2: the bound does not apply")
+    if 4 * rounding**2 > u:
+        raise ArithmeticError(f"the log-softmax rounding term {float(rounding):.3g} is beyond sqrt(u)/2: its "
+                              "second-order terms are not covered")
+    epsilon = (1 + gamma(ELEMENTARY_ROUNDINGS, u)) / (1 - delta) - 1
+    return 2 * backward + math.ceil(epsilon / gamma(1, u))
 
 
 @dataclass(frozen=True)
@@ -130,10 +185,9 @@ def compare(values: Sequence[float], exact: Sequence[Fraction], bound: Bound, na
     ratios = [abs(v - e) / t if t else (0 if v == e else float("inf")) for v, e, t in zip(values, exact, tolerance)]
     worst = float(max(ratios))
     within = f"gamma_{bound.depth}" if bound.format == "float64" else f"gamma_{bound.depth} in {bound.format}'s unit roundoff"
-    if bound.reference_error:
-        within += f" (plus {float(bound.reference_error):.0e} for the reference)"
+    reference = f", plus {float(bound.reference_error):.0e} for the reference's own error" if bound.reference_error else ""
     text = (f"{method}; {'float64' if bound.format == 'float64' else library + ' results'} compared exactly with "
-            f"exact rationals, each component within {within} times its absolute-value magnitude")
+            f"exact rationals, each component within {within} times its absolute-value magnitude{reference}")
     for name, v, e, t, r in zip(names, values, exact, tolerance, ratios):
         if r > 1:
             return Verdict(False, f"{text}; {name} is off by {float(abs(v - e)):.3g}, beyond its bound {float(t):.3g}",

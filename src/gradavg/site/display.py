@@ -23,9 +23,9 @@ class ClaimReport:
 
     def __repr__(self) -> str:
         r = self.result
+        control = "rejected" if r.control_rejected else "not run" if not r.control_verdict.ran else "NOT rejected"
         return (f"{r.claim.id}: {r.verdict.summary()}\n"
-                f"control ({r.claim.control}): {'rejected' if r.control_rejected else 'NOT rejected'}; "
-                f"{r.control_verdict.summary()}")
+                f"control ({r.claim.control}): {control}; {r.control_verdict.summary()}")
 
     def verdict_row(self) -> dict:
         """What the proof ledger page shows for this claim, collected from the page by the build.
@@ -36,20 +36,22 @@ class ClaimReport:
         return {"id": r.claim.id, "holds": r.verdict.holds, "method": r.verdict.method,
                 "evidence": r.claim.evidence, "scope": r.claim.scope, "evidence_backed": r.evidence_backed,
                 "seconds": round(r.verdict.seconds, 4) if timed else None,
-                "control_rejected": r.control_rejected}
+                "control_rejected": r.control_rejected, "status": r.status, "needs": r.needs}
 
     def _repr_html_(self) -> str:
         r = self.result
         verdict, control = r.verdict, r.control_verdict
-        status = "holds" if verdict.holds else "FAILS"
-        rejected = "rejected" if r.control_rejected else "NOT rejected"
+        status = "holds" if verdict.holds else f"not run: {verdict.missing}" if not verdict.ran else "FAILS"
+        rejected = "rejected" if r.control_rejected else f"not run: {control.missing}" if not control.ran \
+            else "NOT rejected"
+        not_run = " gradavg-not-run" if r.status == "not run" else ""
         parts = [
-            f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}" '
+            f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}{not_run}" '
             f'data-verdict="{html.escape(json.dumps(self.verdict_row()))}">',
             f'<p class="gradavg-evidence gradavg-evidence-{r.claim.evidence}">{html.escape(r.claim.badge)}</p>',
-            f"<p><strong>Claim <code>{html.escape(r.claim.id)}</code>: {status}.</strong> "
+            f"<p><strong>Claim <code>{html.escape(r.claim.id)}</code>: {html.escape(status)}.</strong> "
             f"Method: {html.escape(verdict.method)}. Time: {format_seconds(verdict.seconds)}.</p>",
-            f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {rejected}. "
+            f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {html.escape(rejected)}. "
             f"Method: {html.escape(control.method)}. Time: {format_seconds(control.seconds)}.</p>",
         ]
         if control.witness:
@@ -63,7 +65,7 @@ class ClaimReport:
 
 
 class ClaimFailure(AssertionError):
-    """A claim did not hold, or its negative control was not rejected.
+    """A claim did not hold, its negative control was not rejected, or either could not run here.
 
     Example:
         >>> isinstance(ClaimFailure("demo"), AssertionError)  # a failed cell, like a failed assert
@@ -75,13 +77,18 @@ def show(claim_id: str) -> ClaimReport:
     """Run a claim and its control now and return what a page cell displays.
 
     Raises :class:`ClaimFailure` when the claim fails or its control is not
-    rejected, so the cell errors and the strict build fails on that page.
+    rejected, so the cell errors and the strict build fails on that page; and
+    when the claim could not run here (the message says what to install): a
+    page never presents a claim that was not run.
 
     Example:
         >>> show("linearity.general-n").result.ok
         True
     """
     report = ClaimReport(get(claim_id, module=claim_module(claim_id)).run())  # one claim module, not the ledger
+    if report.result.status == "not run":
+        raise ClaimFailure(f"claim {claim_id!r} was not run here, so the page cannot show it: {report.result.needs}"
+                           f"; install it and build again\n{report!r}")
     if not report.result.ok:
         raise ClaimFailure(repr(report))
     return report

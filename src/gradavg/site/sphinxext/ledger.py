@@ -18,6 +18,7 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from ...checks.ledger_report import row_status
 from ...engine.claims import EVIDENCE_MEANING, format_seconds, ledger
 from ..ledger_view import ledger_totals
 from ..statements import pages_by_claim
@@ -90,12 +91,14 @@ def _fill_ledger(app, doctree, docname) -> None:
                            "statement with show(%r))", claim.id, claim.id, location=docname, type="gradavg",
                            subtype="claim")
             row = {"id": claim.id, "holds": False, "method": "not run by any page", "seconds": None,
-                   "control_rejected": False, "evidence_backed": False}
+                   "control_rejected": False, "evidence_backed": False, "status": "not run",
+                   "needs": "no page showed its verdict"}
         rows.append({**row, "statement": claim.statement, "control": claim.control, "evidence": claim.evidence,
                      "scope": claim.scope, "pages": pages.get(claim.id, [])})
     totals = ledger_totals([{**r, "seconds": r["seconds"] or 0.0} for r in rows])
     seconds = format_seconds(totals["seconds"], 2, reproducible=any(r["seconds"] is None for r in rows))
     summary = nodes.paragraph("", "", nodes.strong("", f"{totals['claims']} claims; {totals['holding']} hold; "
+                                                       f"{_not_run(totals)}"
                                                        f"{totals['backed']} with the evidence they declare; "
                                                        f"{totals['controls_rejected']} negative controls rejected; "
                                                        f"total check time {seconds}."))
@@ -107,6 +110,48 @@ def _fill_ledger(app, doctree, docname) -> None:
         table.replace_self([summary, kinds, _table(app, docname, rows)])
 
 
+def _not_run(totals: dict) -> str:
+    """The summary's count of claims not run, with their reasons grouped; nothing when every claim ran.
+
+    Example:
+        >>> _not_run({"not_run": 0, "needs": {}})
+        ''
+        >>> _not_run({"not_run": 3, "needs": {"needs JAX": 2, "needs PyTorch": 1}})
+        '3 not run (2 needs JAX; 1 needs PyTorch); '
+    """
+    if not totals["not_run"]:
+        return ""
+    reasons = totals["needs"]
+    why = next(iter(reasons)) if len(reasons) == 1 else "; ".join(f"{n} {reason}" for reason, n in reasons.items())
+    return f"{totals['not_run']} not run ({why}); "
+
+
+def _status(row: dict) -> list[nodes.Node]:
+    """The table's status cell, before the seconds: the check's status and its control's.
+
+    Example:
+        >>> [n.astext() for n in _status({"holds": False, "control_rejected": False, "status": "not run",
+        ...                               "needs": "needs JAX"})]
+        ['not run: needs JAX', '; ', 'control not run']
+        >>> [n.astext() for n in _status({"holds": False, "control_rejected": True, "evidence_backed": True})]
+        ['FAILS', '; ', 'control rejected']
+    """
+    not_run = row_status(row) == "not run"
+    if row["holds"]:
+        status = nodes.Text("holds")
+    elif not_run:  # nothing that ran failed, so the check did not run
+        status = nodes.strong("", f"not run: {row.get('needs')}")
+    else:
+        status = nodes.strong("", "FAILS")
+    if row["control_rejected"]:
+        control = nodes.Text("control rejected")
+    elif not_run:
+        control = nodes.strong("", "control not run")
+    else:
+        control = nodes.strong("", "control NOT rejected")
+    return [status, nodes.Text("; "), control]
+
+
 def _table(app, docname: str, rows: list[dict]) -> nodes.table:
     widths = (38, 18, 22, 10, 12)
     group = nodes.tgroup(cols=len(widths))
@@ -116,8 +161,6 @@ def _table(app, docname: str, rows: list[dict]) -> nodes.table:
                                             "Status and seconds", "Used on")])
     body = nodes.tbody()
     for r in rows:
-        status = nodes.Text("holds") if r["holds"] else nodes.strong("", "FAILS")
-        control = nodes.Text("control rejected") if r["control_rejected"] else nodes.strong("", "control NOT rejected")
         timing = format_seconds(r["seconds"]) if r["seconds"] is not None else format_seconds(0.0, reproducible=True)
         links = []
         for page in r["pages"]:
@@ -127,10 +170,11 @@ def _table(app, docname: str, rows: list[dict]) -> nodes.table:
         claim = [nodes.paragraph("", "", nodes.literal("", r["id"]), nodes.Text(": "), *_with_math(r["statement"])),
                  nodes.paragraph("", "", nodes.emphasis("", "Control:"), nodes.Text(" "),
                                  *_with_math(r["control"]), nodes.Text("."))]
-        evidence = nodes.strong("", r["evidence"]) if r["evidence_backed"] else \
+        unchecked = row_status(r) == "not run" and not r["holds"]  # a check not run fell short of nothing
+        evidence = nodes.strong("", r["evidence"]) if r["evidence_backed"] or unchecked else \
             nodes.strong("", f"NOT {r['evidence']}: its check fell short")
         body += _row([claim, [evidence, nodes.Text(f": {r['scope']}")], [nodes.Text(" ".join(r["method"].split()))],
-                      [status, nodes.Text("; "), control, nodes.Text(f"; {timing}")],
+                      [*_status(r), nodes.Text(f"; {timing}")],
                       links[:-1] or [nodes.strong("", "none")]])
     group += [head, body]
     table = nodes.table(classes=["gradavg-ledger"])
