@@ -18,12 +18,14 @@ run only: the error comes back with its traceback and the world stays usable.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import queue
 import signal
 import socket
 import traceback
+import warnings
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
@@ -72,6 +74,15 @@ def torch_modules() -> SimpleNamespace:
     return SimpleNamespace(torch=torch, F=F, dist=dist, version=torch.__version__)
 
 
+@contextlib.contextmanager
+def _without_progress_bar_warning():
+    """Hugging Face's packages import ``tqdm.auto``, which warns in a Jupyter kernel without ipywidgets that its
+    notebook progress bars are unavailable; these checks draw no progress bar, so that one warning is dropped."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        yield
+
+
 def transformers_loss() -> SimpleNamespace:
     """Hugging Face's loss functions (``transformers.loss.loss_utils``) and the version of transformers.
 
@@ -83,8 +94,9 @@ def transformers_loss() -> SimpleNamespace:
     """
     torch_modules()
     try:
-        import transformers
-        from transformers.loss import loss_utils
+        with _without_progress_bar_warning():
+            import transformers
+            from transformers.loss import loss_utils
     except ImportError as error:
         raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
     return SimpleNamespace(ForCausalLMLoss=loss_utils.ForCausalLMLoss, version=transformers.__version__)
@@ -101,7 +113,8 @@ def accelerate_modules() -> SimpleNamespace:
     """
     torch_modules()
     try:
-        import accelerate
+        with _without_progress_bar_warning():
+            import accelerate
     except ImportError as error:
         raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
     return SimpleNamespace(Accelerator=accelerate.Accelerator, version=accelerate.__version__)
