@@ -157,13 +157,14 @@ register(
         id="stacks.shard-norm",
         statement=(
             r"For a gradient held in two shards $(3,4)$ and $(0,-12)$ (as FSDP or ZeRO ranks hold it), the norm "
-            r"of the whole gradient is $13=\sqrt{5^2+12^2}$, the root of the sum of the squared shard norms, and "
-            r"$\texttt{get\_total\_norm}$ of the stacked local norms gives it on every rank, within float64 rounding."
+            r"of the whole gradient is $13=\sqrt{5^2+12^2}$, the root of the sum of the squared shard norms: "
+            r"$\texttt{get\_total\_norm}$ of both shards and $\texttt{get\_total\_norm}$ of the two shard norms both "
+            r"give it, within float64 rounding (one process; the shards are tensors, not ranks)."
         ),
         check=check_shard_norms,
         right="root-sum-squares",
         wrong="own",
-        control="each rank clips with its own shard's norm (5 and 12), against the global norm 13",
+        control="each shard's own norm (5 and 12), what a rank clipping its local shard alone uses, against the global norm 13",
         evidence="float-bound",
         scope="torch 2.14.1, float64, one witness: shards (3, 4) and (0, -12), norms 5, 12 and 13",
     )

@@ -15,6 +15,7 @@ import pytest
 from conftest import NOTEBOOK_FRONT_MATTER, ROOT, sphinx_build
 from gradavg.engine.claims import ledger
 from gradavg.site.ledger_view import ledger_totals
+from gradavg.site.reproducible import differing_files
 
 pytestmark = pytest.mark.build
 

@@ -1,6 +1,7 @@
 """The world of gloo ranks: started once, a failing rank function fails only its run, and no process is left behind (gradavg.checks.torch_adapter)."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -96,3 +97,19 @@ def test_the_world_listens_on_loopback_only():
     mine = [line for line in listening.splitlines() if f"pid={os.getpid()}," in line or
             any(f"pid={pid}," in line for pid in world.pids)]
     assert mine and all(line.split()[3].startswith("127.0.0.1:") for line in mine), mine
+
+
+def test_ctrl_c_stops_the_world_with_its_parent():
+    script = ("import time\nfrom gradavg.checks.torch_adapter import Ranks\nworld = Ranks(2)\n"
+              "print(*world.pids, flush=True)\ntime.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(running(pid) for pid in pids)
+        parent.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
+        _, stderr = parent.communicate(timeout=60)
+        assert "KeyboardInterrupt" in stderr
+        assert gone_within(pids, 10), "a rank outlived the Ctrl-C that stopped its parent"
+    finally:
+        parent.kill()
+        parent.wait()

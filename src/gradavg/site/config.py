@@ -40,6 +40,8 @@ class Settings:
 
 
 #: conf.py name -> field, for every declared setting
+#:
+#: :meta hide-value:
 DECLARED = {PREFIX + field.name: field for field in dataclasses.fields(Settings)}
 
 

@@ -67,7 +67,7 @@ WORLD = 2
 
 # --- data ---------------------------------------------------------------------------
 
-#: linear regression: 8 examples of 2 features, sorted by the first, dyadic so that the inputs are exact
+#: linear regression; 8 examples of 2 features, sorted by the first, dyadic so that the inputs are exact
 FEATURES = ((-1.5, 0.5), (-1.0, -0.25), (-0.5, 1.0), (0.25, 0.75), (0.5, -1.0), (1.0, 0.25), (1.5, 1.5), (2.0, -0.5))
 TARGETS = (-2.0, -1.25, -0.5, 0.5, 0.75, 1.5, 2.5, 3.0)
 #: the parameter point (w_1, w_2, b)
@@ -405,11 +405,11 @@ def check_contrastive(gather: str) -> Verdict:
 
 # --- Hugging Face's causal-LM loss across ranks ---------------------------------------------
 
-#: a bigram model: the logits after token a are row a of THETA (4 x 4), multiples of 1/8 so float32 holds them exactly
+#: a bigram model; the logits after token a are row a of THETA (4 x 4), multiples of 1/8 so float32 holds them exactly
 THETA = ((0.5, -0.25, 1.0, 0.0), (-0.75, 0.25, 0.5, 1.25), (0.125, -1.0, 0.75, -0.5), (1.0, 0.5, -0.625, 0.25))
 VOCAB = len(THETA)
 THETA_NAMES = tuple(f"theta_{a}{b}" for a in range(VOCAB) for b in range(VOCAB))
-#: each rank's token ids and labels (-100: padding or masked), 3 and 8 label tokens after the causal shift
+#: each rank's token ids and labels (-100 for padding or masked), 3 and 8 label tokens after the causal shift
 SEQUENCES = (
     (((0, 1, 2, 0, 0), (2, 2, 0, 0, 0)), ((0, 1, 2, -100, -100), (2, 2, -100, -100, -100))),
     (((3, 0, 1, 1, 2), (1, 3, 2, 0, 3)), ((3, 0, 1, 1, 2), (1, 3, 2, 0, 3))),

@@ -46,14 +46,15 @@ from .framework import example_weights, weighted_sum
 
 # --- DistributedSampler: the padded epoch ---------------------------------------------
 
-#: the dataset sizes and world sizes the sampler is enumerated over
+#: the dataset sizes N the sampler claims enumerate
 SAMPLER_SIZES = range(1, 13)
+#: the world sizes R the sampler claims enumerate
 SAMPLER_REPLICAS = range(1, 5)
-#: what the sampler's epoch is reduced with: the mean over every index handed out (padded or dropped
+#: what the sampler's epoch is reduced with; the mean over every index handed out (padded or dropped
 #: epoch), each example counted once (weight 1/N on the first N positions of the padded epoch, 0 on the
 #: repeats), or every index handed out summed and divided by N (the repeats kept)
 SAMPLER_RECIPES = ("padded-mean", "drop-last-mean", "count-once", "repeats-over-n")
-#: what the reduction is compared with: the full mean G, the padding formula, or the mean over the kept prefix
+#: what the reduction is compared with; the full mean G, the padding formula, or the mean over the kept prefix
 SAMPLER_TARGETS = ("G", "padding-formula", "kept-mean")
 
 
@@ -221,11 +222,11 @@ class BigramReference(NamedTuple):
 
     #: ``sum_t w_t (softmax(row a_t) - e_(b_t))`` in row ``a_t``, row-major
     gradient: list[Fraction]
-    #: the same sum on absolute values, ``|w_t| (softmax + e_b)``, each softmax value raised by its error: an upper bound
+    #: the same sum on absolute values, ``|w_t| (softmax + e_b)``, each softmax value raised by its error; an upper bound
     magnitude: list[Fraction]
     #: an upper bound on ``|log sum_j exp(table[a, j])|`` over every row ``a`` of the table
     lse: Fraction
-    #: a bound on the gradient's own error, per component: ``REFERENCE_ERROR sum_t |w_t|``
+    #: a bound on the gradient's own error, per component; ``REFERENCE_ERROR sum_t |w_t|``
     error: Fraction
 
 
@@ -262,11 +263,11 @@ def bigram_reference(table: Sequence[Sequence], pairs: Sequence[tuple[int, int]]
 
 #: the vocabulary size of the bigram logit model
 VOCAB = 5
-#: the model's logits, ``W[a, b]`` the logit of next token ``b`` after ``a`` (multiples of 1/4: exact in float32)
+#: the model's logits, ``W[a, b]`` the logit of next token ``b`` after ``a`` (multiples of 1/4; exact in float32)
 LOGIT_POINT = [[Fraction((3 * a + 7 * b) % 9 - 4, 4) for b in range(VOCAB)] for a in range(VOCAB)]
 #: the token id of padding (its labels are -100)
 PAD = 0
-#: micro-batches of sequences, each ``(tokens, masked)``: ``masked`` leading labels are -100 (a prompt)
+#: micro-batches of sequences, each ``(tokens, masked)``; ``masked`` leading labels are -100 (a prompt)
 MICRO_BATCHES = (
     (((1, 2, 3, 4, 1, 2), 0), ((3, 3, 1, 4), 0)),
     (((2, 4, 4, 1, 3), 2),),
@@ -274,7 +275,7 @@ MICRO_BATCHES = (
 )
 #: parameter names, row-major
 LOGIT_NAMES = [f"W[{a},{b}]" for a in range(VOCAB) for b in range(VOCAB)]
-#: how a micro-batch's loss is normalised: Trainer before num_items_in_batch (its own label mean, over the
+#: how a micro-batch's loss is normalised; Trainer before num_items_in_batch (its own label mean, over the
 #: steps), num_items_in_batch the label tokens counted after the shift, or counted before it
 HF_NORMALISATIONS = ("own-mean", "num-items-shifted", "num-items-unshifted")
 
@@ -547,10 +548,10 @@ def check_accelerate(divide_again: bool) -> Verdict:
 
 # --- gradient clipping: when, and over what ------------------------------------------------
 
-#: two micro-batches' gradients (Pythagorean: norms 10 and 5, their sum (3, 4) norm 5) and the clipping threshold
+#: two micro-batches' gradients (Pythagorean; norms 10 and 5, their sum (3, 4) norm 5) and the clipping threshold
 CLIP_GRADIENTS = ((Fraction(6), Fraction(8)), (Fraction(-3), Fraction(-4)))
 MAX_NORM = Fraction(6)
-#: torch's clip_grad_norm_ scales by max_norm / (norm + 1e-6), clamped to 1
+#: torch's ``clip_grad_norm_`` scales by max_norm / (norm + 1e-6), clamped to 1
 CLIP_EPSILON = 1e-6
 #: when the clipping is applied
 CLIP_TIMINGS = ("after-accumulation", "per-micro-batch")
@@ -656,12 +657,14 @@ SHARD_COMBINATIONS = ("root-sum-squares", "own")
 
 @needs_torch
 def check_shard_norms(combination: str) -> Verdict:
-    """The norm of the whole gradient (``get_total_norm`` of every shard) against what each rank computes from local norms.
+    """The norm of the whole gradient (``get_total_norm`` of both shards) and the norm formed from the shards' norms, against 13.
 
-    ``"root-sum-squares"``: every rank takes ``get_total_norm`` of the stacked local
-    norms (what an all-reduce of squared norms gives). ``"own"``: each rank uses its
-    own shard's norm. Every value is compared with the exact ``13``; depth 6 (two
-    norms, each a square, an addition and a square root).
+    ``"root-sum-squares"``: ``get_total_norm`` of the stacked shard norms
+    (what an all-reduce of squared norms gives each rank). ``"own"``: each
+    shard's own norm, as a rank that clips its local shard alone uses. Every
+    value is compared with the exact ``13``; depth 6 (two norms, each a square,
+    an addition and a square root). One process: the shards are tensors here,
+    not ranks.
 
     Example:
         >>> check_shard_norms("root-sum-squares").holds, check_shard_norms("own").holds
@@ -673,17 +676,18 @@ def check_shard_norms(combination: str) -> Verdict:
     total_norm = torch.nn.utils.get_total_norm
     shards = [torch.tensor([float(v) for v in shard], dtype=torch.float64) for shard in SHARDS]
     local = [total_norm([shard]) for shard in shards]
-    whole = float(total_norm(shards))
+    values = [float(total_norm(shards))]
     if combination == "root-sum-squares":
-        per_rank = [float(total_norm([torch.stack(local)]))] * len(shards)
+        values.append(float(total_norm([torch.stack(local)])))
+        names = ["whole", "from the shard norms"]
     else:
-        per_rank = [float(n) for n in local]
+        values += [float(n) for n in local]
+        names = ["whole"] + [f"shard {r}" for r in range(len(shards))]
     _, exact_norm = clip_exact([v for shard in SHARDS for v in shard])
-    names = ["whole"] + [f"rank {r}" for r in range(len(shards))]
-    return compare([whole, *per_rank], [exact_norm] * (1 + len(shards)), rounding_bound([exact_norm] * 3, 6), names,
+    return compare(values, [exact_norm] * len(values), rounding_bound([exact_norm] * len(values), 6), names,
                    f"torch {torch_modules().version}: torch.nn.utils.get_total_norm of the shards "
-                   f"{', '.join(str(tuple(map(str, s))) for s in SHARDS)}, and on each rank "
-                   + ("the norm of the stacked local norms" if combination == "root-sum-squares" else "its own shard's norm")
+                   f"{', '.join(str(tuple(map(str, s))) for s in SHARDS)}, and "
+                   + ("of the stacked shard norms" if combination == "root-sum-squares" else "each shard's own norm")
                    + f", against the exact global norm {exact_norm}", library="PyTorch")
 
 
@@ -691,11 +695,11 @@ def check_shard_norms(combination: str) -> Verdict:
 
 #: BatchNorm1d's eps (exact in float64)
 BN_EPS = Fraction(1, 4)
-#: the micro-batch sizes: K = 2 micro-batches of 2 and 4 examples, N = 6
+#: the micro-batch sizes; K = 2 micro-batches of 2 and 4 examples, N = 6
 BN_SIZES = (2, 4)
 #: the inputs, one row per example, two channels, in micro-batches of :data:`BN_SIZES`. Found by a search over
 #: multiples of 1/4 in [-3/2, 3/2] so that the biased variance plus :data:`BN_EPS` is the square of a dyadic
-#: rational in every micro-batch and in the full batch, per channel: channel 0 gives 25/64, 49/64 and 49/64
+#: rational in every micro-batch and in the full batch, per channel; channel 0 gives 25/64, 49/64 and 49/64
 #: (micro-batch means 9/8 and 3/8, full mean 5/8), channel 1 25/64, 49/64 and 49/64 (means 7/8, 1/8, 3/8);
 #: so 1 / sqrt(var + eps) is rational and the exact reference is a rational
 BN_INPUTS = ((Fraction(3, 4), Fraction(1, 2)), (Fraction(3, 2), Fraction(5, 4)),
@@ -704,12 +708,12 @@ BN_INPUTS = ((Fraction(3, 4), Fraction(1, 2)), (Fraction(3, 2), Fraction(5, 4)),
 #: the targets of the squared loss, one row per example (dyadic)
 BN_TARGETS = ((Fraction(1, 2), Fraction(-1, 4)), (Fraction(-1), Fraction(3, 4)), (Fraction(1, 4), Fraction(0)),
               (Fraction(3, 4), Fraction(-1, 2)), (Fraction(-1, 2), Fraction(1)), (Fraction(1), Fraction(-3, 4)))
-#: BatchNorm1d's point: its weight gamma and bias beta, per channel (dyadic)
+#: BatchNorm1d's point; its weight gamma and bias beta, per channel (dyadic)
 BN_WEIGHT = (Fraction(3, 2), Fraction(-1, 2))
 BN_BIAS = (Fraction(1, 4), Fraction(-3, 4))
-#: the statistics a reference normalises with: each micro-batch's own, or the full batch's
+#: the statistics a reference normalises with; each micro-batch's own, or the full batch's
 BN_STATISTICS = ("micro-batch", "full-batch")
-#: the components compared: BN's weight and bias gradients, then the input gradient, row-major
+#: the components compared; BN's weight and bias gradients, then the input gradient, row-major
 BN_NAMES = ([f"weight[{c}]" for c in range(len(BN_WEIGHT))] + [f"bias[{c}]" for c in range(len(BN_BIAS))]
             + [f"input[{i},{c}]" for i in range(len(BN_INPUTS)) for c in range(len(BN_WEIGHT))])
 
@@ -869,9 +873,9 @@ def check_batchnorm_accumulation(statistics: str) -> Verdict:
 
 # --- the probe on Hugging Face's and PyTorch's losses ------------------------------------
 
-#: the sequences the probe draws from: every sequence of :data:`MICRO_BATCHES`
+#: the sequences the probe draws from; every sequence of :data:`MICRO_BATCHES`
 PROBE_SEQUENCES = tuple(sequence for micro_batch in MICRO_BATCHES for sequence in micro_batch)
-#: the losses the probe runs, each ``(loss, weight)``: HF's ForCausalLMLoss without and with a fixed
+#: the losses the probe runs, each ``(loss, weight)``; HF's ForCausalLMLoss without and with a fixed
 #: num_items_in_batch, and cross_entropy (ignore_index=-100) with reduction "mean" and "sum"
 PROBE_LOSSES = ("hf-mean", "hf-mean-token-weighted", "hf-num-items", "ce-mean", "ce-sum")
 
