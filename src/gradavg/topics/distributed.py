@@ -19,7 +19,7 @@ The references never use PyTorch:
 - an InfoNCE loss over embeddings of both ranks (:func:`contrastive_reference`):
   its softmax is not rational, so the gradient is evaluated to
   :data:`~gradavg.topics.stacks.REFERENCE_DIGITS` digits with mpmath, and the
-  bound assumes that PyTorch's ``exp`` and ``log`` are within 2 ulps
+  bound assumes that PyTorch's ``exp`` and ``log`` are within 20 ulps
   (:data:`~gradavg.engine.rounding.ELEMENTARY_ROUNDINGS`, used by
   :func:`~gradavg.engine.rounding.softmax_depth`);
 - transformers' ``ForCausalLMLoss`` on a bigram model's logits
@@ -200,7 +200,8 @@ CHANNELS = ("mean_1", "mean_2", "var_1", "var_2")
 #: how the gathered per-rank statistics are combined
 COMBINE = {
     "counts": "global sums over the global count (the counts gathered with the sums)",
-    "equal-weights": "the plain average of the ranks' means and variances (the counts ignored)",
+    "equal-counts": "the ranks' statistics merged as if every rank held the same number of examples (the mean of "
+                    "the means, and the mean of v_r + (m_r - m)^2)",
 }
 
 
@@ -222,10 +223,10 @@ def moments_rank(rank: int, size: int, activations, combine: str) -> list[str]:
         total = count.sum()
         mean = sums.sum(0) / total
         var = squares.sum(0) / total - mean * mean
-    else:
+    else:  # the exact merge of per-rank statistics (Welford's), with every rank's count taken as equal
         means = sums / count
         mean = means.mean(0)
-        var = (squares / count - means * means).mean(0)
+        var = (squares / count - means * means + (means - mean) ** 2).mean(0)
     return [v.hex() for v in [*mean.tolist(), *var.tolist()]]
 
 
@@ -396,7 +397,7 @@ def check_contrastive(gather: str) -> Verdict:
     # every component is within REFERENCE_ERROR times the largest magnitude
     bound = rounding_bound(sizes["magnitude"], depth, reference_error=REFERENCE_ERROR * max(sizes["magnitude"]))
     method = (f"{what}, keys gathered with {GATHERS[gather]}, cross-entropy of the local queries, against the "
-              f"full-batch InfoNCE gradient to {REFERENCE_DIGITS} digits (mpmath; exp and log assumed within 2 ulps) "
+              f"full-batch InfoNCE gradient to {REFERENCE_DIGITS} digits (mpmath; exp and log assumed within 20 ulps) "
               f"(rank {{}})")
     verdicts = [compare([float.fromhex(v) for v in result], gradient, bound, ENCODER_NAMES, method.format(rank),
                         library="PyTorch") for rank, result in enumerate(results)]
@@ -477,7 +478,7 @@ def check_hf(counting: str) -> Verdict:
     depth = softmax_depth(Fraction(0), scores, ran.lse, VOCAB, 2 + 2 + (max(counts) - 1) + WORLD, UNIT_ROUNDOFF["float32"])
     bound = rounding_bound(ran.magnitude, depth, u=UNIT_ROUNDOFF["float32"], reference_error=ran.error)
     method = (f"{what}, label tokens {'+'.join(map(str, counts))} after the shift, {COUNTS[counting]}, against the "
-              f"full-batch token-mean gradient to {REFERENCE_DIGITS} digits (mpmath; exp and log assumed within 2 ulps) "
+              f"full-batch token-mean gradient to {REFERENCE_DIGITS} digits (mpmath; exp and log assumed within 20 ulps) "
               f"(rank {{}})")
     verdicts = [compare([float.fromhex(v) for v in result], target, bound, THETA_NAMES, method.format(rank),
                         library="transformers") for rank, result in enumerate(results)]
