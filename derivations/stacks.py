@@ -23,7 +23,7 @@ register(
         check=lambda target: check_sampler("padded-mean", target),
         right="padding-formula",
         wrong="G",
-        control="the padded epoch's mean is G, the full-batch mean (false wherever d > 0)",
+        control="the padded epoch's mean is G, the full-batch mean (false wherever d > 0 and N does not divide d)",
         evidence="exhaustive",
         scope="torch 2.14.1, every N in 1..12 and R in 1..4 (48 cases), all ranks, shuffle=False, "
               "symbolic per-example gradients",
@@ -42,7 +42,7 @@ register(
         check=lambda target: check_sampler("drop-last-mean", target),
         right="kept-mean",
         wrong="G",
-        control="drop_last=True restores the full mean G (false wherever N mod R > 0)",
+        control="drop_last=True restores the full mean G (false wherever N >= R and N mod R > 0)",
         evidence="exhaustive",
         scope="torch 2.14.1, every N in 1..12 and R in 1..4 (48 cases), all ranks, shuffle=False, "
               "symbolic per-example gradients",
@@ -163,8 +163,9 @@ register(
         ),
         check=check_shard_norms,
         right="root-sum-squares",
-        wrong="own",
-        control="each shard's own norm (5 and 12), what a rank clipping its local shard alone uses, against the global norm 13",
+        wrong="sum-of-norms",
+        control="the shard norms added (5 + 12 = 17), what an all-reduce of the norms instead of their squares gives, "
+                "against the global norm 13",
         evidence="float-bound",
         scope="torch 2.14.1, float64, one witness: shards (3, 4) and (0, -12), norms 5, 12 and 13",
     )

@@ -30,7 +30,12 @@ def test_a_rank_function_that_raises_gives_a_verdict_and_the_world_runs_the_next
         distributed.EQUAL, recipe, "full"), right="no-such-recipe", wrong="mean", control="c",
         evidence="float-bound", scope="a rank that raises")
     verdict = broken.check()
-    assert not verdict.holds and verdict.evidence is None
+    assert not verdict.holds and not verdict.ran and verdict.evidence is None  # not run: no rejected control
+    # as a control, a failed rank is not a rejection: the claim is not run, never ok
+    crashed_control = Claim.contrasting("demo.broken-control", "$x$", check=lambda recipe: distributed.check_ddp(
+        distributed.EQUAL, recipe, "full"), right="mean", wrong="no-such-recipe", control="c",
+        evidence="float-bound", scope="a control whose rank raises").run()
+    assert (crashed_control.status, crashed_control.control_rejected, crashed_control.ok) == ("not run", False, False)
     assert "a rank failed" in verdict.method and "rank 0 failed" in verdict.method
     assert "recipe must be one of" in verdict.method  # the rank's own traceback comes back
     assert get("distributed.ddp-equal", module="gradavg.derivations.distributed").run().ok

@@ -152,7 +152,8 @@ def _run(function, arguments: Sequence[tuple]) -> list:
 
 
 def _failed(error: RankFailed, what: str) -> Verdict:
-    return Verdict(False, f"{what}: a rank failed, so nothing was compared: {error}")
+    """A check whose rank failed compared nothing: not run, so that it can neither hold nor reject a control."""
+    return Verdict.not_run(f"{what}: a rank failed, so nothing was compared: {error}")
 
 
 @needs_torch
