@@ -151,6 +151,23 @@ def _run(function, arguments: Sequence[tuple]) -> list:
     return ranks(WORLD).run(function, arguments)
 
 
+def every_rank(results: Sequence[Sequence[str]], exact_values: Sequence[Fraction], bound, names: Sequence[str],
+               method: str, library: str) -> Verdict:
+    """Every rank's result (``float.hex`` strings) compared with the same exact values; the first failure, else rank 0's.
+
+    ``method`` names the rank with ``{}``.
+
+    Example:
+        >>> from gradavg.engine.rounding import rounding_bound
+        >>> every_rank([["0x1.0p-1"], ["0x1.0p+0"]], [Fraction(1, 2)], rounding_bound([Fraction(1)], 1), ["w"],
+        ...            "rank {}", "PyTorch").method.startswith("rank 1")
+        True
+    """
+    verdicts = [compare([float.fromhex(v) for v in result], exact_values, bound, names, method.format(rank),
+                        library=library) for rank, result in enumerate(results)]
+    return next((v for v in verdicts if not v.holds), verdicts[0])
+
+
 def _failed(error: RankFailed, what: str) -> Verdict:
     """A check whose rank failed compared nothing: not run, so that it can neither hold nor reject a control."""
     return Verdict.not_run(f"{what}: a rank failed, so nothing was compared: {error}")
@@ -187,9 +204,7 @@ def check_ddp(sizes: Sequence[int], recipe: str, expect: str) -> Verdict:
     bound = rounding_bound(weighted_sum(magnitudes, weights), depth)
     target = exact_gradient(sizes, expect)
     method = f"{what}, {RECIPES[recipe]}, against {EXPECT[expect]} (rank {{}})"
-    verdicts = [compare([float.fromhex(v) for v in result], target, bound, NAMES, method.format(rank),
-                        library="PyTorch") for rank, result in enumerate(results)]
-    return next((v for v in verdicts if not v.holds), verdicts[0])
+    return every_rank(results, target, bound, NAMES, method, "PyTorch")
 
 
 # --- synchronised batch statistics ---------------------------------------------------
@@ -267,9 +282,7 @@ def check_moments(sizes: Sequence[int], combine: str) -> Verdict:
     mean_depth = (max(sizes) - 1) + (len(sizes) - 1) + 2
     bound = rounding_bound([*absolute, *(s + a * a for s, a in zip(squares, absolute))], 2 * (mean_depth + 1) + 2)
     method = f"{what}, {COMBINE[combine]}, against the exact full-batch mean and biased variance (N = {n}; rank {{}})"
-    verdicts = [compare([float.fromhex(v) for v in result], exact_moments(ACTIVATIONS), bound, CHANNELS,
-                        method.format(rank), library="PyTorch") for rank, result in enumerate(results)]
-    return next((v for v in verdicts if not v.holds), verdicts[0])
+    return every_rank(results, exact_moments(ACTIVATIONS), bound, CHANNELS, method, "PyTorch")
 
 
 # --- in-batch negatives gathered across ranks -------------------------------------------
@@ -400,9 +413,7 @@ def check_contrastive(gather: str) -> Verdict:
     method = (f"{what}, keys gathered with {GATHERS[gather]}, cross-entropy of the local queries, against the "
               f"full-batch InfoNCE gradient to {REFERENCE_DIGITS} digits (mpmath; exp and log assumed within 20 ulps) "
               f"(rank {{}})")
-    verdicts = [compare([float.fromhex(v) for v in result], gradient, bound, ENCODER_NAMES, method.format(rank),
-                        library="PyTorch") for rank, result in enumerate(results)]
-    return next((v for v in verdicts if not v.holds), verdicts[0])
+    return every_rank(results, gradient, bound, ENCODER_NAMES, method, "PyTorch")
 
 
 # --- Hugging Face's causal-LM loss across ranks ---------------------------------------------
@@ -481,6 +492,4 @@ def check_hf(counting: str) -> Verdict:
     method = (f"{what}, label tokens {'+'.join(map(str, counts))} after the shift, {COUNTS[counting]}, against the "
               f"full-batch token-mean gradient to {REFERENCE_DIGITS} digits (mpmath; exp and log assumed within 20 ulps) "
               f"(rank {{}})")
-    verdicts = [compare([float.fromhex(v) for v in result], target, bound, THETA_NAMES, method.format(rank),
-                        library="transformers") for rank, result in enumerate(results)]
-    return next((v for v in verdicts if not v.holds), verdicts[0])
+    return every_rank(results, target, bound, THETA_NAMES, method, "transformers")
