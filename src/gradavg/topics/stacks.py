@@ -503,10 +503,6 @@ def regression_gradients(point: Sequence, features: Sequence[Sequence],
     return gradients, magnitudes
 
 
-#: what the accelerate gradient is compared with
-ACCELERATE_TARGETS = ("mean-of-means", "full")
-
-
 @needs_torch
 def check_accelerate(divide_again: bool) -> Verdict:
     """The accelerate gradient equals the exact mean of micro-batch mean gradients, and misses the full-batch one.
