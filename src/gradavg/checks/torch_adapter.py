@@ -18,7 +18,7 @@ run only: the error comes back with its traceback and the world stays usable.
 from __future__ import annotations
 
 import atexit
-import contextlib
+import importlib
 import multiprocessing
 import os
 import queue
@@ -74,13 +74,19 @@ def torch_modules() -> SimpleNamespace:
     return SimpleNamespace(torch=torch, F=F, dist=dist, version=torch.__version__)
 
 
-@contextlib.contextmanager
-def _without_progress_bar_warning():
-    """Hugging Face's packages import ``tqdm.auto``, which warns in a Jupyter kernel without ipywidgets that its
-    notebook progress bars are unavailable; these checks draw no progress bar, so that one warning is dropped."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        yield
+def _hugging_face(module: str):
+    """Import one of Hugging Face's modules (after PyTorch), or raise :class:`TorchUnavailable` naming what is missing.
+
+    Their packages import ``tqdm.auto``, which warns in a Jupyter kernel without ipywidgets that its notebook
+    progress bars are unavailable; these checks draw no progress bar, so that one warning is dropped.
+    """
+    torch_modules()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            return importlib.import_module(module)
+    except ImportError as error:
+        raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
 
 
 def transformers_loss() -> SimpleNamespace:
@@ -92,14 +98,8 @@ def transformers_loss() -> SimpleNamespace:
         >>> transformers_loss().ForCausalLMLoss.__name__
         'ForCausalLMLoss'
     """
-    torch_modules()
-    try:
-        with _without_progress_bar_warning():
-            import transformers
-            from transformers.loss import loss_utils
-    except ImportError as error:
-        raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
-    return SimpleNamespace(ForCausalLMLoss=loss_utils.ForCausalLMLoss, version=transformers.__version__)
+    loss_utils = _hugging_face("transformers.loss.loss_utils")
+    return SimpleNamespace(ForCausalLMLoss=loss_utils.ForCausalLMLoss, version=_hugging_face("transformers").__version__)
 
 
 def accelerate_modules() -> SimpleNamespace:
@@ -111,12 +111,7 @@ def accelerate_modules() -> SimpleNamespace:
         >>> accelerate_modules().Accelerator.__name__
         'Accelerator'
     """
-    torch_modules()
-    try:
-        with _without_progress_bar_warning():
-            import accelerate
-    except ImportError as error:
-        raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
+    accelerate = _hugging_face("accelerate")
     return SimpleNamespace(Accelerator=accelerate.Accelerator, version=accelerate.__version__)
 
 
