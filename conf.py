@@ -69,18 +69,22 @@ bibtex_default_style = "plain"
 bibtex_reference_style = "author_year"
 
 templates_path = ["docs/_templates"]
-html_theme = "sphinx_book_theme"
+# Furo: a light theme (no icon font, no framework script); its search page loads the index, no other page does.
+html_theme = "furo"
 html_title = project
 html_favicon = "docs/_static/favicon.svg"
 html_static_path = [str(STATIC_ASSETS), "docs/_static"]
 html_css_files = ["gradavg.css"]
-# Live checks: a small script on every page; Pyodide and the wheels load only on the first click.
+# Live checks: a small script on every page; Pyodide and the wheels load only when a reader nears a live check.
 html_js_files = [("live/live.js", {"defer": "defer"})]
-html_theme_options = {
-    "use_download_button": True,
-    "home_page_in_toc": True,
-    "show_toc_level": 2,
-}
+# The top of every page links to its source, its executed notebook and the PDF edition
+# (docs/_templates/components/view-this-page.html); there is no repository to edit in.
+html_theme_options = {"top_of_page_buttons": ["view"]}
+# the whole site as one PDF, built by `make pdf` into the site's root
+pdf_edition = "why-averaging-gradients-works.pdf"
+html_context = {"pdf_edition": pdf_edition}
+# sources are offered as the .md files they are
+html_sourcelink_suffix = ""
 html_last_updated_fmt = None
 
 # Math is typeset when the site is built: KaTeX from the npm package runs in node, and the pages get

@@ -200,6 +200,15 @@ def test_every_page_offers_its_source_for_download(built_site):
 
 
 @pytest.mark.build
+def test_every_page_links_to_the_pdf_edition(built_site):
+    """The downloads at the top of every page name one PDF, in the site's root (where `make pdf` puts it)."""
+    links = {page.name: re.findall(r'class="gradavg-downloads".*?href="([^"]+\.pdf)"', page.read_text(), re.S)
+             for page in built_site.glob("*.html")}
+    assert len(links) > 10 and all(links.values()), f"pages without a link to the PDF edition: {links}"
+    assert {tuple(found) for found in links.values()} == {("why-averaging-gradients-works.pdf",)}, links
+
+
+@pytest.mark.build
 def test_every_executed_page_offers_its_notebook(built_site):
     for source in DOCS.glob("*.md"):
         if "kernelspec:" not in source.read_text():

@@ -1,11 +1,12 @@
 """Sphinx extension: every executed page offers its executed notebook for download.
 
-The book theme's download button always offers a page's source (for these
-pages, a MyST text notebook). MyST-NB writes each page's notebook to its
-output folder, but in cache mode without the outputs it took from the cache;
-this extension merges them back from the execution cache, writes the result
-next to the sources in the built site and names it in the page context,
-where the theme's download button offers it as ``.ipynb``.
+Each page links to its source (for these pages, a MyST text notebook). MyST-NB
+writes each page's notebook to its output folder, but in cache mode without the
+outputs it took from the cache; this extension merges them back from the
+execution cache, writes the result next to the sources in the built site and
+names it in the page context (``ipynb_source``), where the links at the top of
+the page (``docs/_templates/components/view-this-page.html``) offer it as
+``.ipynb``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,5 @@ def _offer_notebook(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    # before the theme builds its header buttons (priority 501)
-    app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("html-page-context", _offer_notebook)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
