@@ -23,7 +23,6 @@ extensions = [
     "sphinxcontrib.katex",
     "sphinx_proof",
     "sphinxcontrib.bibtex",
-    "sphinx_design",
     "sphinx_copybutton",
     "gradavg.site.sphinxext",
     "sphinx.ext.autodoc",
