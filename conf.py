@@ -92,3 +92,20 @@ html_last_updated_fmt = None
 katex_prerender = True
 katex_js_path = str(ROOT / "node_modules" / "katex" / "dist" / "katex.min.js")
 katex_css_path = "katex/katex.min.css"
+
+# PDF edition (`make pdf`): Sphinx's LaTeX builder, typeset by xelatex from Debian's TeX Live. xelatex reads
+# the pages' Unicode (θ, ≤, …) as it is, in the FreeSerif/FreeSans/FreeMono fonts Sphinx names for it
+# (fonts-freefont-otf). The pages' cells are not executed again: the execution cache above is shared.
+latex_engine = "xelatex"
+latex_documents = [("index", "why-averaging-gradients-works.tex", project, author, "manual")]
+# makeindex ships with TeX Live's binaries; xindy (Sphinx's default under xelatex) is a package of its own
+latex_use_xindy = False
+# the home page's sections are the book's parts, and each page under them a chapter
+latex_toplevel_sectioning = "part"
+latex_show_urls = "footnote"
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "11pt",
+    # read on a screen more than printed: no blank page before a part or chapter, the same margins on every page
+    "extraclassoptions": "openany,oneside",
+}

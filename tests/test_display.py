@@ -57,3 +57,17 @@ def test_show_refuses_a_claim_not_run_and_names_what_to_install(monkeypatch):
     monkeypatch.setattr("gradavg.site.display.get", lambda claim_id, module=None: fake)
     with pytest.raises(ClaimFailure, match=r"claim 'fake.jax' was not run here.*pip install 'gradavg\[jax\]'"):
         show("fake.jax")
+
+
+def test_the_markdown_box_reads_as_the_html_box_with_the_evidence_kind_first_and_no_markup_leaking():
+    from markdown_it import MarkdownIt
+
+    report = show("linearity.general-n")  # its control's text holds _ and ( ) that Markdown could read as markup
+    claim = report.result.claim
+    rendered = MarkdownIt("commonmark").render(report._repr_markdown_())
+    paragraphs = rendered.split("\n")
+    assert paragraphs[0] == f"<p><strong>Proved:</strong> {claim.scope.replace('<', '&lt;').replace('>', '&gt;')}</p>"
+    assert paragraphs[1].startswith(f"<p><strong>Claim <code>{claim.id}</code>: holds.</strong> Method: ")
+    assert f"<strong>Negative control</strong> ({claim.control}): rejected." in paragraphs[2]
+    assert "<em>Witness of the control's failure (exact):</em> At " in paragraphs[3]
+    assert "re-run" not in rendered.lower()  # the live button is the HTML page's alone

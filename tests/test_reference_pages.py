@@ -31,6 +31,7 @@ def test_hosting_files_build_with_the_strict_command():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
     steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
     assert any("make html" in step.get("run", "") for step in steps)
+    assert any("make html pdf" in step.get("run", "") for step in steps)  # every page links to the PDF edition
     assert any(step.get("with", {}).get("path") == "_build/html" for step in steps)
     assert any(str(step.get("uses", "")).startswith("actions/deploy-pages") for step in steps)
     makefile = (ROOT / "Makefile").read_text()

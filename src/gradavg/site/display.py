@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
-from ..engine.claims import Result, claim_module, format_seconds, get, reproducible_build
+from ..engine.claims import EVIDENCE, Result, claim_module, format_seconds, get, reproducible_build
 from .rerun_buttons import live_html
 
 
 class ClaimReport:
-    """A claim's result, shown as HTML in a notebook cell and as text elsewhere.
+    """A claim's result, shown as HTML in a notebook cell, as Markdown in the PDF edition and as text elsewhere.
 
     Example:
         >>> report = ClaimReport(get("linearity.general-n").run())
@@ -38,12 +39,26 @@ class ClaimReport:
                 "seconds": round(r.verdict.seconds, 4) if timed else None,
                 "control_rejected": r.control_rejected, "status": r.status, "needs": r.needs}
 
-    def _repr_html_(self) -> str:
+    def _statuses(self) -> tuple[str, str]:
+        """The claim's status and its control's, in the words every rendering shows."""
         r = self.result
         verdict, control = r.verdict, r.control_verdict
         status = "holds" if verdict.holds else f"not run: {verdict.missing}" if not verdict.ran else "FAILS"
         rejected = "rejected" if r.control_rejected else f"not run: {control.missing}" if not control.ran \
             else "NOT rejected"
+        return status, rejected
+
+    def _witness(self) -> tuple[str, str] | None:
+        """Where the control fails and by how much (exact), when its check found a witness."""
+        control = self.result.control_verdict
+        if not control.witness:
+            return None
+        return ", ".join(f"{k} = {v}" for k, v in control.witness.items()), ", ".join(str(g) for g in control.gap)
+
+    def _repr_html_(self) -> str:
+        r = self.result
+        verdict, control = r.verdict, r.control_verdict
+        status, rejected = self._statuses()
         not_run = " gradavg-not-run" if r.status == "not run" else ""
         parts = [
             f'<div class="gradavg-verdict gradavg-{"ok" if r.ok else "bad"}{not_run}" '
@@ -54,14 +69,46 @@ class ClaimReport:
             f"<p><strong>Negative control</strong> ({html.escape(r.claim.control)}): {html.escape(rejected)}. "
             f"Method: {html.escape(control.method)}. Time: {format_seconds(control.seconds)}.</p>",
         ]
-        if control.witness:
-            witness = ", ".join(f"{k} = {v}" for k, v in control.witness.items())
-            gap = ", ".join(str(g) for g in control.gap)
+        if found := self._witness():
+            witness, gap = found
             parts.append("<details><summary>Witness of the control's failure (exact)</summary>"
                          f"<p>At {html.escape(witness)}, the two sides differ by ({html.escape(gap)}).</p></details>")
         parts.append(live_html(r.claim.id))
         parts.append("</div>")
         return "\n".join(parts)
+
+    def _repr_markdown_(self) -> str:
+        """The verdict box as paragraphs, for the builders that take no HTML (the PDF edition's LaTeX).
+
+        The same lines as the HTML box, the evidence kind first; the live re-run button is left out.
+
+        Example:
+            >>> print(ClaimReport(get("linearity.general-n").run())._repr_markdown_().split("\\n\\n")[1].split(" Method")[0])
+            **Claim `linearity.general-n`: holds.**
+        """
+        r = self.result
+        verdict, control = r.verdict, r.control_verdict
+        status, rejected = self._statuses()
+        parts = [f"**{EVIDENCE[r.claim.evidence]}:** {_markdown_text(r.claim.scope)}",
+                 f"**Claim `{r.claim.id}`: {_markdown_text(status)}.** Method: {_markdown_text(verdict.method)}. "
+                 f"Time: {format_seconds(verdict.seconds)}.",
+                 f"**Negative control** ({_markdown_text(r.claim.control)}): {_markdown_text(rejected)}. "
+                 f"Method: {_markdown_text(control.method)}. Time: {format_seconds(control.seconds)}."]
+        if found := self._witness():
+            witness, gap = found
+            parts.append(f"*Witness of the control's failure (exact):* At {_markdown_text(witness)}, "
+                         f"the two sides differ by ({_markdown_text(gap)}).")
+        return "\n\n".join(parts)
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` as literal Markdown: every ASCII punctuation mark that Markdown could read as markup escaped.
+
+    Example:
+        >>> print(_markdown_text("grad of sum_i L_i = (1/N) * x [a]"))
+        grad of sum\\_i L\\_i = (1/N) \\* x \\[a\\]
+    """
+    return re.sub(r"([\\`*_{}\[\]<>#+!|~^$&-])", r"\\\1", " ".join(str(text).split()))
 
 
 class ClaimFailure(AssertionError):

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -107,7 +108,7 @@ def _fill_ledger(app, doctree, docname) -> None:
         kinds += nodes.list_item("", nodes.paragraph("", "", nodes.strong("", f"{kind}: {count}"),
                                                      nodes.Text(f" ({EVIDENCE_MEANING[kind]})")))
     for table in tables:
-        table.replace_self([summary, kinds, _table(app, docname, rows)])
+        table.replace_self([summary, kinds, *_table(app, docname, rows)])
 
 
 def _not_run(totals: dict) -> str:
@@ -152,8 +153,9 @@ def _status(row: dict) -> list[nodes.Node]:
     return [status, nodes.Text("; "), control]
 
 
-def _table(app, docname: str, rows: list[dict]) -> nodes.table:
-    widths = (38, 18, 22, 10, 12)
+def _table(app, docname: str, rows: list[dict]) -> list[nodes.Node]:
+    """The ledger table, with what the PDF edition needs to fit it to the page."""
+    widths = (38, 18, 22, 10, 12)  # percent of the line
     group = nodes.tgroup(cols=len(widths))
     group += [nodes.colspec(colwidth=w) for w in widths]
     head = nodes.thead()
@@ -179,7 +181,11 @@ def _table(app, docname: str, rows: list[dict]) -> nodes.table:
     group += [head, body]
     table = nodes.table(classes=["gradavg-ledger"])
     table += group
-    return table
+    # In the PDF: Sphinx's LaTeX writer sets a table of over 30 rows as a longtable, broken across pages; its
+    # columns are given their share of the line and the table a smaller font (HTML ignores both).
+    latex_columns = addnodes.tabular_col_spec(spec="".join(rf"\X{{{w}}}{{{sum(widths)}}}" for w in widths))
+    return [latex_columns, nodes.raw("", r"\begingroup\footnotesize", format="latex"), table,
+            nodes.raw("", r"\endgroup", format="latex")]
 
 
 def _row(cells: list[list[nodes.Node]]) -> nodes.row:
