@@ -1,6 +1,6 @@
 # Set up, build, preview and test the site. Every target is idempotent.
 # make html: venv + packages + offline assets, then the strict executed build into _build/html
-# make pdf: the whole site as one PDF, _build/html/why-averaging-gradients-works.pdf (needs Debian's TeX Live)
+# make pdf: the whole site as one PDF, into _build/html (needs Debian's TeX Live)
 # make test: every test (ledger claims and controls, unit tests, docs build, browser checks) on the site make html built
 
 PYTHON3   ?= python3
@@ -30,17 +30,16 @@ html: setup assets
 
 # The PDF edition: Sphinx's LaTeX builder into _build/latex (the pages' cells come from the execution cache, not
 # run again; its own doctrees, since the html builder's would be read again after it), xelatex by latexmk,
-# and the PDF into the site's root.
-PDF_EDITION := why-averaging-gradients-works
+# and the PDF into the site's root (its name is conf.py's pdf_edition, the one .tex the LaTeX builder writes).
 TEXLIVE := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk \
            fonts-freefont-otf tex-gyre
 pdf: html
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || \
 	  { echo "make pdf needs xelatex and latexmk: apt-get install --no-install-recommends $(TEXLIVE)" >&2; exit 1; }
 	$(PY) -m sphinx -b latex -c . $(SPHINXOPTS) -d _build/doctrees-latex docs _build/latex
-	cd _build/latex && latexmk -xelatex -interaction=nonstopmode -halt-on-error -quiet $(PDF_EDITION).tex
-	cp _build/latex/$(PDF_EDITION).pdf _build/html/
-	@echo "The PDF edition is _build/html/$(PDF_EDITION).pdf."
+	cd _build/latex && latexmk -xelatex -interaction=nonstopmode -halt-on-error -quiet *.tex
+	cp _build/latex/*.pdf _build/html/
+	@echo "The PDF edition is in _build/html/: $$(cd _build/latex && ls *.pdf)."
 
 # The tests read the site this target's html step built (GRADAVG_BUILT_SITE) instead of building it again;
 # --durations prints where the time goes.

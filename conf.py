@@ -97,7 +97,7 @@ katex_css_path = "katex/katex.min.css"
 # the pages' Unicode (θ, ≤, …) as it is, in the FreeSerif/FreeSans/FreeMono fonts Sphinx names for it
 # (fonts-freefont-otf). The pages' cells are not executed again: the execution cache above is shared.
 latex_engine = "xelatex"
-latex_documents = [("index", "why-averaging-gradients-works.tex", project, author, "manual")]
+latex_documents = [("index", pdf_edition.removesuffix(".pdf") + ".tex", project, author, "manual")]
 # makeindex ships with TeX Live's binaries; xindy (Sphinx's default under xelatex) is a package of its own
 latex_use_xindy = False
 # the home page's sections are the book's parts, and each page under them a chapter

@@ -26,8 +26,8 @@ from gradavg.site.statements import statements
 
 pytestmark = pytest.mark.build
 
-#: where make pdf leaves the PDF: the site's root, under the name of the LaTeX document conf.py declares
-PDF_NAME = Path(read_settings(ROOT / "conf.py")[1]["latex_documents"][0][1]).with_suffix(".pdf").name
+#: where make pdf leaves the PDF: the site's root, under the name conf.py declares (and every page links to)
+PDF_NAME = read_settings(ROOT / "conf.py")[1]["pdf_edition"]
 SITE = Path(os.environ.get(BUILT_SITE, ROOT / "_build" / "html"))
 CLAIMS = {claim.id: claim for claim in ledger()}
 #: typographic characters TeX and Sphinx's smart quotes put in place of what the source wrote
