@@ -17,9 +17,11 @@ lighthouse = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(lighthouse)
 
 
-def report(scores: dict, audits: dict) -> dict:
-    """A Lighthouse report with these category scores (0-1) and audits; each category refers to every audit."""
-    return {"categories": {name: {"score": score, "auditRefs": [{"id": audit} for audit in audits]}
+def report(scores: dict, audits: dict, weights: dict | None = None) -> dict:
+    """A Lighthouse report with these category scores (0-1) and audits; each category refers to every audit,
+    with its weight in ``weights`` (0 if not there)."""
+    return {"categories": {name: {"score": score, "auditRefs": [{"id": audit, "weight": (weights or {}).get(audit, 0)}
+                                                                for audit in audits]}
                            for name, score in scores.items()},
             "audits": audits}
 
@@ -84,17 +86,14 @@ def test_a_report_becomes_a_row_of_figures():
     assert lighthouse.row_from_report(report(dict.fromkeys(lighthouse.CATEGORIES, 1), {}))["lcp"] is None
 
 
-def test_failing_audits_are_those_the_report_shows_as_failed():
+def test_failing_audits_are_those_the_report_shows_as_failed_or_that_leave_the_score_out():
     audits = {"meta-description": {"score": 0}, "almost": {"score": 0.89}, "just-passed": {"score": 0.9},
-              "passed": {"score": 1}, "informative": {"score": None}}
-    assert lighthouse.failing_audits(report({"seo": 0.9}, audits), "seo") == ["meta-description", "almost"]
-
-
-def test_shifted_elements_name_the_nodes_of_the_layout_shifts():
-    audits = {"layout-shifts": {"details": {"items": [{"node": {"selector": "div.sidebar"}, "score": 0.05},
-                                                      {"score": 0.01}, {"node": {}, "score": 0.001}]}}}
-    assert lighthouse.shifted_elements(report({}, audits)) == ["div.sidebar", "?"]
-    assert lighthouse.shifted_elements(report({}, {})) == []
+              "passed": {"score": 1}, "informative": {"score": None, "scoreDisplayMode": "informative"},
+              "speed-index": {"score": None, "scoreDisplayMode": "error", "errorMessage": "no frames"},
+              "layout-shifts": {"score": None, "scoreDisplayMode": "error", "errorMessage": "frame_sequence"}}
+    assert lighthouse.failing_audits(report({"performance": None}, audits, {"speed-index": 10}), "performance") == \
+        ["meta-description", "almost", "speed-index (error)"]
+    assert lighthouse.errored_audits(report({}, audits)) == {"speed-index": "no frames", "layout-shifts": "frame_sequence"}
 
 
 def test_the_median_row_takes_each_figure_over_the_runs_that_gave_it():
@@ -137,19 +136,29 @@ def test_pages_are_the_top_level_ones_or_those_named(tmp_path):
 
 
 @pytest.mark.browser
-def test_height_growth_sees_a_page_that_grows_as_it_is_scrolled(tmp_path, browser):
+def test_scrolling_to_the_bottom_sees_a_page_that_grows_and_what_shifts(tmp_path, browser):
     steady = "<!doctype html><body style='margin:0'><div style='height:3000px'></div></body>"
-    # the last box, once scrolled into view, adds 1500 px below it: 4500 px for a 3000 px page, 50 % growth
+    # the last box, once scrolled into view, adds 1500 px below it: 4500 px for a 3000 px page, 50 % growth;
+    # nothing above it moves
     growing = steady.replace("</body>", "<div id=end style='height:10px'></div><script>"
                              "new IntersectionObserver(([e], o) => { if (e.isIntersecting) { o.disconnect();"
                              " document.body.insertAdjacentHTML('beforeend', '<div style=\"height:1500px\"></div>'); } })"
                              ".observe(document.getElementById('end'));</script></body>")
-    (tmp_path / "steady.html").write_text(steady)
-    (tmp_path / "growing.html").write_text(growing)
+    # a banner inserted above the text two frames after load pushes the text down (the page fits the viewport);
+    # the text node and its paragraph are both named by the paragraph
+    shifting = ("<!doctype html><body style='margin:0'><p id=text class='lead wide more' style='margin:0'>text</p><script>"
+                "addEventListener('load', () => requestAnimationFrame(() => requestAnimationFrame(() =>"
+                " document.body.insertAdjacentHTML('afterbegin', '<div style=\"height:300px\"></div>'))))"
+                "</script></body>")
+    for name, html in (("steady", steady), ("growing", growing), ("shifting", shifting)):
+        (tmp_path / f"{name}.html").write_text(html)
     server = lighthouse.serve(tmp_path)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        assert lighthouse.height_growth(browser, base + "steady.html") == 0
-        assert lighthouse.height_growth(browser, base + "growing.html") == pytest.approx(100 * 1500 / 3010)
+        assert lighthouse.scroll_to_the_bottom(browser, base + "steady.html") == (0, [])
+        growth, shifted = lighthouse.scroll_to_the_bottom(browser, base + "growing.html")
+        assert growth == pytest.approx(100 * 1500 / 3010) and shifted == []
+        _, shifted = lighthouse.scroll_to_the_bottom(browser, base + "shifting.html")
+        assert [element for element, _ in shifted] == ["p#text.lead.wide"] and shifted[0][1] > 0
     finally:
         server.shutdown()
