@@ -274,6 +274,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name in pages:
             reports = [lighthouse_report(base + name) for _ in range(options.runs)]
+            version = reports[0]["lighthouseVersion"]
             growth, shifted[name] = scroll_to_the_bottom(browser, base + name)
             rows[name] = {**median_row([row_from_report(report) for report in reports]), "growth": growth}
             # an audit that failed in any run is named
@@ -285,7 +286,7 @@ def main() -> None:
         browser.close()
     server.shutdown()
 
-    print(f"Lighthouse {reports[0]['lighthouseVersion']}, mobile profile, {options.runs} run(s) per page, "
+    print(f"Lighthouse {version}, mobile profile, {options.runs} run(s) per page, "
           f"{options.site} served with gzip")
     print(f"{'page':24s} {'perf':>4s} {'a11y':>4s} {'b.p.':>4s} {'seo':>4s} {'LCP s':>6s} {'CLS':>6s} "
           f"{'TBT ms':>6s} {'KiB':>6s} {'grow %':>6s}")
