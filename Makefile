@@ -20,7 +20,7 @@ DOCTREES  := -d _build/doctrees
 # starts Sphinx only when an input of the site changed since the last build that passed (gradavg.site.build)
 SITEBUILD = $(PY) -m gradavg.site.build docs _build/html
 
-.PHONY: html pdf test test-browser preview serve clean setup assets ledger benchmark benchmark-live page-speed mutation
+.PHONY: html pdf test test-browser preview serve clean setup assets ledger benchmark benchmark-live page-speed lighthouse mutation
 
 html: setup assets
 	$(SITEBUILD) $(SPHINXOPTS) $(DOCTREES)
@@ -112,6 +112,11 @@ benchmark: setup assets
 # per page: gzip weight and time until rendered, in headless chromium, on the site 'make html' built
 page-speed: html
 	$(PY) benchmarks/page_speed.py
+
+# per page: Lighthouse scores (mobile profile), LCP, CLS, TBT, bytes, and height growth while scrolled at 375 px,
+# on the site 'make html' built, served with gzip; exits 1 if a page misses a goal
+lighthouse: html
+	$(PY) benchmarks/lighthouse.py
 
 # cold and warm time of a live check in the browser, on the site that 'make html' built
 benchmark-live: html
