@@ -74,7 +74,7 @@ html_title = project
 html_favicon = "docs/_static/favicon.svg"
 html_static_path = [str(STATIC_ASSETS), "docs/_static"]
 html_css_files = ["gradavg.css"]
-# Live checks: a small script on every page; Pyodide and the wheels load only on the first click.
+# Live checks: a small script on every page; Pyodide and the wheels load only when a reader nears a live check.
 html_js_files = [("live/live.js", {"defer": "defer"})]
 html_theme_options = {
     "use_download_button": True,
