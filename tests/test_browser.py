@@ -308,6 +308,16 @@ def test_a_re_run_button_starts_the_engine_when_scrolled_near_not_before(browser
     context.close()
 
 
+def test_pointing_at_the_form_starts_the_engine(browser, site_url):
+    page = browser.new_context().new_page()
+    page.goto(f"{site_url}/live.html", wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.gradavgEngine") is None
+    with page.expect_request(lambda request: "/live/pyodide/" in request.url, timeout=30000):
+        page.locator("form.gradavg-check-panel label").first.hover()
+    assert page.evaluate("document.documentElement.dataset.gradavgEngine") in ("starting", "ready")
+    page.context.close()
+
+
 def test_claims_that_need_numpy_say_so_instead(live, site_url):
     live.goto(f"{site_url}/shuffle.html", wait_until="load")
     assert live.locator(".gradavg-live-note").count() > 0

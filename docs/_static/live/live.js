@@ -1,8 +1,8 @@
 // Live checks: "Re-run in your browser" under each claim and the "Check your own loss" panel.
 // Nothing heavy loads with the page. The engine (a Web Worker, worker.js, that starts Pyodide and
 // the project's own wheel, all served by the site) starts once, when the reader comes near a live
-// element: focuses the form, points at or focuses a re-run button, or scrolls one into view; a
-// click then finds it ready or half-way. A check past its time budget is stopped by terminating
+// element: points at or focuses the form or a re-run button, or scrolls a re-run button into view;
+// a click then finds it ready or half-way. A check past its time budget is stopped by terminating
 // the worker; the next click starts a fresh one.
 (() => {
   "use strict";
@@ -170,7 +170,7 @@
     const output = form.querySelector(".gradavg-live-result");
     const field = (name) => form.elements.namedItem(name);
     const buttons = () => form.querySelectorAll("button");
-    form.addEventListener("focusin", () => warmUp(output), { once: true });
+    for (const near of ["pointerenter", "focusin"]) form.addEventListener(near, () => warmUp(output), { once: true });
     // Each example fills the form and runs the check: the reader who clicks one wants its verdict.
     for (const example of form.querySelectorAll("button[data-example-cost]")) {
       example.addEventListener("click", () => {
