@@ -80,18 +80,22 @@ $(KATEX): node_modules/.package-lock.json
 
 # Live checks in the reader's browser: the core of Pyodide (CPython in WebAssembly) from its npm
 # package, and the wheels it installs: SymPy and mpmath from PyPI (hashes in live-wheels.txt) and
-# this checkout's own, rebuilt whenever the library changes. manifest.json lists the wheels.
+# this checkout's own, rebuilt whenever the library changes. Pyodide's standard library and the wheels
+# are compiled to bytecode inside that Pyodide (gradavg.site.live_bytecode: the browser would compile
+# them on every cold start). manifest.json lists the wheels.
 PYODIDE_FILES := pyodide.mjs pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip pyodide-lock.json
 LIBRARY_SOURCES := pyproject.toml $(shell find src/ derivations/ -name '*.py')
-$(LIVE)/pyodide/pyodide.mjs: node_modules/.package-lock.json
+$(LIVE)/pyodide/pyodide.mjs: node_modules/.package-lock.json src/gradavg/site/live_bytecode.py | $(INSTALLED)
 	rm -rf $(LIVE)/pyodide
 	mkdir -p $(LIVE)/pyodide
 	cp $(addprefix node_modules/pyodide/,$(PYODIDE_FILES)) $(LIVE)/pyodide/
+	$(PY) -m gradavg.site.live_bytecode node_modules/pyodide/pyodide.mjs $(LIVE)/pyodide/python_stdlib.zip
 
-$(LIVE)/wheels/manifest.json: live-wheels.txt $(LIBRARY_SOURCES) | $(INSTALLED)
+$(LIVE)/wheels/manifest.json: live-wheels.txt $(LIBRARY_SOURCES) node_modules/.package-lock.json | $(INSTALLED)
 	rm -rf $(LIVE)/wheels
 	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --require-hashes -r live-wheels.txt -d $(LIVE)/wheels
 	$(PY) -m pip wheel --quiet --no-deps . -w $(LIVE)/wheels
+	$(PY) -m gradavg.site.live_bytecode node_modules/pyodide/pyodide.mjs $(LIVE)/wheels/*.whl
 	$(PY) -c "import json, pathlib, sys; d = pathlib.Path(sys.argv[1]); \
 	  (d / 'manifest.json').write_text(json.dumps({'wheels': sorted(p.name for p in d.glob('*.whl'))}))" $(LIVE)/wheels
 

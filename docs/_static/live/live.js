@@ -1,12 +1,16 @@
 // Live checks: "Re-run in your browser" under each claim and the "Check your own loss" panel.
-// Nothing heavy loads until the first click: then a Web Worker (worker.js) starts Pyodide and
-// the project's own wheel, all served by the site. A check past its time budget is stopped by
-// terminating the worker; the next click starts a fresh one.
+// Nothing heavy loads with the page. The engine (a Web Worker, worker.js, that starts Pyodide and
+// the project's own wheel, all served by the site) starts once, when the reader comes near a live
+// element: points at or focuses the form or a re-run button, or scrolls a re-run button into view;
+// a click then finds it ready or half-way. A check past its time budget is stopped by terminating
+// the worker; the next click starts a fresh one.
 (() => {
   "use strict";
   const base = new URL("./", document.currentScript.src);
   const BUDGET_SECONDS = 30;
+  const STARTING = "Starting the engine in your browser (a few seconds, once)…";
   let worker = null;
+  let engineReady = false;
   let nextId = 0;
   const pending = new Map();
 
@@ -16,6 +20,7 @@
 
   function startWorker() {
     worker = new Worker(new URL("worker.js", base), { type: "module" });
+    engineReady = false;
     worker.onmessage = ({ data }) => {
       const job = pending.get(data.id);
       if (!job) return;
@@ -32,6 +37,7 @@
   function stopWorker(reason) {
     if (worker) worker.terminate();
     worker = null;
+    engineReady = false;
     for (const job of pending.values()) {
       clearTimeout(job.timer);
       job.reject(reason);
@@ -50,7 +56,7 @@
       worker.postMessage({ ...message, id, budget: budgetSeconds });
       job.arm = () => {
         job.timer = setTimeout(() => {
-          const undecided = new Error(`undecided: stopped after ${budgetSeconds} s. ` +
+          const undecided = new Error(`undecided: stopped after ${seconds(budgetSeconds)}. ` +
             "Try fewer examples or a simpler loss, or run 'gradavg check' on your machine.");
           undecided.undecided = true;
           stopWorker(undecided);
@@ -60,7 +66,7 @@
     }).then((data) => ({ ...data, wall: (performance.now() - started) / 1000 }));
   }
 
-  // Resolves once the current worker has loaded the engine (a ping answered).
+  // Resolves once the current worker has loaded the engine (a ping answered), with whether it could.
   let readyWorker = null;
   let readyPromise = null;
   function ready() {
@@ -69,7 +75,10 @@
       const w = worker;
       readyPromise = new Promise((resolve) => {
         const listener = ({ data }) => {
-          if (data.ready) { w.removeEventListener("message", listener); resolve(); }
+          if (data.ready === undefined) return;
+          w.removeEventListener("message", listener);
+          if (w === worker) engineReady = data.ready;
+          resolve(data);
         };
         w.addEventListener("message", listener);
         w.postMessage({ kind: "ping" });
@@ -78,11 +87,28 @@
     return readyPromise;
   }
 
-  const seconds = (s) => `${s.toFixed(2)} s`;
+  // Start the engine ahead of the first click, once; `output` (an aria-live region) says so
+  // unless it already shows something of its own.
+  function warmUp(output) {
+    if (!servedOverHttp() || worker) return;
+    startWorker();
+    document.documentElement.dataset.gradavgEngine = "starting";
+    if (!output.textContent) output.textContent = STARTING;
+    ready().then(({ ready: ok, error }) => {
+      document.documentElement.dataset.gradavgEngine = ok ? "ready" : "error";
+      if (output.textContent === STARTING) {
+        output.textContent = ok ? "The engine is ready: a check now takes well under a second." :
+          `The in-browser engine could not start: ${error}`;
+      }
+    });
+  }
+
+  // Two significant digits ("0.13 s", "2.4 s"), whole seconds from 10 s: a reader's scale, not a timer's.
+  const seconds = (s) => `${s >= 10 ? Math.round(s) : Number(Number(s).toPrecision(2))} s`;
 
   function describeVerdict(result) {
     if (result.status === 2) return `Bad input: ${result.message}`;
-    const lines = [`${result.holds ? "Holds" : "Fails"}: ${result.method} (${result.seconds} s in your browser).`];
+    const lines = [`${result.holds ? "Holds" : "Fails"}: ${result.method} (${seconds(result.seconds)} in your browser).`];
     if (!result.holds && result.witness) {
       const witness = Object.entries(result.witness).map(([k, v]) => `${k} = ${v}`).join(", ");
       lines.push(`Witness: ${witness}.`);
@@ -96,14 +122,19 @@
       "in the repository and open http://localhost:8000/ (any static host works too).";
   }
 
+  function waitingText(busy) {
+    return engineReady ? busy : "Starting the engine in your browser (a few seconds, once), then checking…";
+  }
+
   // "Re-run in your browser" under a claim's verdict.
   function setUpRerun(box) {
     const button = box.querySelector("button");
     const output = box.querySelector(".gradavg-live-result");
+    for (const near of ["pointerenter", "focusin"]) box.addEventListener(near, () => warmUp(output), { once: true });
     button.addEventListener("click", async () => {
       if (!servedOverHttp()) { output.textContent = fileMessage(); return; }
       button.disabled = true;
-      output.textContent = worker ? "Running…" : "Loading the engine in your browser (a few seconds the first time)…";
+      output.textContent = waitingText("Running…");
       try {
         const { result } = await run({ kind: "claim", module: box.dataset.module, claim: box.dataset.claim },
                                      Number(box.dataset.budget || BUDGET_SECONDS));
@@ -120,25 +151,43 @@
     });
   }
 
+  // Re-run buttons start the engine when the reader scrolls one into view (or near it); a button
+  // already in view when the page loads waits for the reader to scroll, point or focus, so that
+  // loading a page (what Lighthouse measures) never starts the engine.
+  function watchScrolling(boxes) {
+    if (!boxes.length || !("IntersectionObserver" in window)) return;
+    const observer = new IntersectionObserver((entries) => {
+      const seen = entries.find((entry) => entry.isIntersecting);
+      if (!seen) return;
+      observer.disconnect();
+      warmUp(seen.target.querySelector(".gradavg-live-result"));
+    }, { rootMargin: "200px 0px" });
+    addEventListener("scroll", () => boxes.forEach((box) => observer.observe(box)), { once: true, passive: true });
+  }
+
   // The "Check your own loss" panel.
   function setUpPanel(form) {
     const output = form.querySelector(".gradavg-live-result");
     const field = (name) => form.elements.namedItem(name);
+    const buttons = () => form.querySelectorAll("button");
+    for (const near of ["pointerenter", "focusin"]) form.addEventListener(near, () => warmUp(output), { once: true });
+    // Each example fills the form and runs the check: the reader who clicks one wants its verdict.
     for (const example of form.querySelectorAll("button[data-example-cost]")) {
       example.addEventListener("click", () => {
         field("loss").value = example.dataset.exampleLoss || field("loss").value;
         field("cost").value = example.dataset.exampleCost;
         field("params").value = example.dataset.exampleParams || field("params").value;
         field("data").value = example.dataset.exampleData ?? field("data").value;
+        form.requestSubmit();
       });
     }
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!servedOverHttp()) { output.textContent = fileMessage(); return; }
-      const submit = form.querySelector("button[type=submit]");
-      submit.disabled = true;
+      if (form.dataset.outcome === "running") return;
+      buttons().forEach((button) => { button.disabled = true; });
       form.dataset.outcome = "running";
-      output.textContent = worker ? "Checking…" : "Loading the engine in your browser (a few seconds the first time)…";
+      output.textContent = waitingText("Checking…");
       try {
         const { result } = await run({
           kind: "check", loss: field("loss").value, cost: field("cost").value.trim() || null,
@@ -150,13 +199,15 @@
         output.textContent = error.message;
         form.dataset.outcome = error.undecided ? "undecided" : "error";
       } finally {
-        submit.disabled = false;
+        buttons().forEach((button) => { button.disabled = false; });
       }
     });
   }
 
   function setUp() {
-    document.querySelectorAll(".gradavg-live[data-claim]").forEach(setUpRerun);
+    const boxes = [...document.querySelectorAll(".gradavg-live[data-claim]")];
+    boxes.forEach(setUpRerun);
+    watchScrolling(boxes);
     document.querySelectorAll("form.gradavg-check-panel").forEach(setUpPanel);
   }
   document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", setUp) : setUp();
