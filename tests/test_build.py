@@ -1,5 +1,6 @@
 """The whole site: the strict docs build (it succeeds on the real pages and fails, naming the page, on bad ones) and what the built site holds."""
 
+import html
 import json
 import os
 import re
@@ -250,3 +251,12 @@ def test_every_page_passes_the_nu_html_checker(built_site, tmp_path):
     on_site = [f"{unquote(urlparse(error['url']).path).removeprefix(str(built_site) + '/')}:{error.get('lastLine')}: "
                f"{error['message']}" for error in errors if not error["url"].endswith("/rejected.html")]
     assert len(pages) > 20 and not on_site, f"{len(on_site)} errors from the Nu HTML checker:\n" + "\n".join(on_site)
+
+
+def test_every_page_has_one_meta_description_of_at_most_160_characters(built_site):
+    descriptions = {page.name: re.findall(r'<meta name="description" content="([^"]*)"', page.read_text(encoding="utf-8"))
+                    for page in built_site.rglob("*.html")}
+    wrong = {name: found for name, found in descriptions.items()
+             if len(found) != 1 or not found[0].strip() or len(html.unescape(found[0])) > 160}
+    assert len(descriptions) > 20 and not wrong, wrong
+    assert html.unescape(descriptions["index.html"][0]).startswith("Minibatch and full-batch gradient descent")
