@@ -142,6 +142,23 @@ def test_dark_mode_keeps_figures_readable(built_site, site_url, browser):
     assert not dark, f"figures without an opaque light background: {dark}"
 
 
+def test_no_page_logs_an_error_in_dark_mode(built_site, site_url, browser):
+    """A reader whose system asks for dark mode gets the theme's dark colours and no console error on any page."""
+    page = browser.new_page(color_scheme="dark")
+    errors = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    backgrounds = set()
+    for name in built_pages(built_site):
+        page.goto(f"{site_url}/{name}", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        backgrounds.add(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    page.close()
+    assert not errors, "\n".join(errors)
+    # Furo's dark background (#131416), so the pages were really shown in dark mode
+    assert backgrounds == {"rgb(19, 20, 22)"}, backgrounds
+
+
 def test_search_finds_the_right_page_offline(site_url, browser):
     """Typing a query into the site search lists the page that is about it first."""
     page = browser.new_page()

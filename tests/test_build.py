@@ -1,5 +1,6 @@
 """The whole site: the strict docs build (it succeeds on the real pages and fails, naming the page, on bad ones) and what the built site holds."""
 
+import html
 import json
 import os
 import re
@@ -218,3 +219,45 @@ def test_every_executed_page_offers_its_notebook(built_site):
         assert f'href="_sources/{source.stem}.ipynb"' in html, f"{source.name}: no .ipynb download"
         notebook = json.loads((built_site / "_sources" / f"{source.stem}.ipynb").read_text())
         assert any(cell.get("outputs") for cell in notebook["cells"] if cell["cell_type"] == "code")
+
+
+NU_CHECKER = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+#: a page the checker must reject (two elements with one id), checked beside the site to show it would see an error
+REJECTED_PAGE = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bad</title></head>'
+                 '<body><p id="twice">a</p><p id="twice">b</p></body></html>')
+
+
+def nu_checker_errors(pages: list[Path]) -> list[dict]:
+    """The Nu HTML checker's errors on ``pages``, each with its ``url``, ``lastLine`` and ``message``."""
+    java = shutil.which("java")
+    assert java, "no java to run the Nu HTML checker (npm vnu-jar): apt-get install default-jre-headless"
+    assert NU_CHECKER.is_file(), f"no Nu HTML checker at {NU_CHECKER}: run npm ci"
+    # a short run gains nothing from the JIT's second tier (C1 alone halves the CPU time); C1's larger frames need
+    # a larger stack for the schema's deep recursion than the default, which overflows
+    checker = subprocess.run([java, "-Xss16m", "-XX:TieredStopAtLevel=1", "-jar", str(NU_CHECKER), "--errors-only",
+                              "--format", "json", *map(str, pages)], capture_output=True, text=True, timeout=600)
+    try:
+        return json.loads(checker.stderr)["messages"]  # the checker writes its report to stderr
+    except json.JSONDecodeError:
+        pytest.fail(f"the Nu HTML checker gave no report (exit {checker.returncode}):\n{checker.stderr[-3000:]}")
+
+
+def test_every_page_passes_the_nu_html_checker(built_site, tmp_path):
+    pages = sorted(built_site.rglob("*.html"))
+    rejected = tmp_path / "rejected.html"
+    rejected.write_text(REJECTED_PAGE, encoding="utf-8")
+    errors = nu_checker_errors([*pages, rejected])
+    assert [error["message"] for error in errors if error["url"].endswith("/rejected.html")] == [
+        "Duplicate ID “twice”."], "the checker did not see the error of a page it must reject"
+    on_site = [f"{unquote(urlparse(error['url']).path).removeprefix(str(built_site) + '/')}:{error.get('lastLine')}: "
+               f"{error['message']}" for error in errors if not error["url"].endswith("/rejected.html")]
+    assert len(pages) > 20 and not on_site, f"{len(on_site)} errors from the Nu HTML checker:\n" + "\n".join(on_site)
+
+
+def test_every_page_has_one_meta_description_of_at_most_160_characters(built_site):
+    descriptions = {page.name: re.findall(r'<meta name="description" content="([^"]*)"', page.read_text(encoding="utf-8"))
+                    for page in built_site.rglob("*.html")}
+    wrong = {name: found for name, found in descriptions.items()
+             if len(found) != 1 or not found[0].strip() or len(html.unescape(found[0])) > 160}
+    assert len(descriptions) > 20 and not wrong, wrong
+    assert html.unescape(descriptions["index.html"][0]).startswith("Minibatch and full-batch gradient descent")

@@ -7,6 +7,7 @@
 - :mod:`.ledger`: each claim runs once, on the page that shows it; the ledger page collects the verdicts.
 - :mod:`.execution`: the execution cache, warm kernels, and cell errors that fail the build.
 - :mod:`.html_fixes`: what each written HTML page gets fixed and checked for.
+- :mod:`.meta_description`: each page's description for search engines, from its opening sentence.
 - :mod:`.katex_servers`: every KaTeX render server the build starts is stopped when it ends.
 - :mod:`.upstream_patches`: every change to third-party code, in force only while a build runs.
 
@@ -25,6 +26,7 @@ from .html_fixes import setup_html_fixes
 from .invalidation import setup_invalidation
 from .katex_servers import setup_katex_servers
 from .ledger import setup_ledger
+from .meta_description import setup_meta_description
 from .state import ENV_VERSION, setup_state
 from .statement_check import setup_statement_check
 from .upstream_patches import setup_upstream_patches
@@ -40,8 +42,9 @@ def setup(app):
     # executing the pages, and the ledger built from what they showed
     setup_execution(app)
     setup_ledger(app)
-    # writing the HTML, and the KaTeX render servers that typeset its math
+    # writing the HTML (fixed, and described for search engines), and the KaTeX render servers that typeset its math
     setup_html_fixes(app)
+    setup_meta_description(app)
     setup_katex_servers(app)
     # third-party behaviour this build works around, scoped to the build
     setup_upstream_patches(app)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing.util
+import re
 import socket
 import subprocess
 import time
@@ -187,9 +188,157 @@ def cell_errors_carry_their_traceback():
         cached_execution.ExecutionError = upstream
 
 
+def _statement_run_with_own_content_id(upstream_run):
+    def run(self):
+        [statement] = upstream_run(self)
+        for child in statement.children:
+            if child.get("ids") == ["proof-content"]:
+                child["ids"] = [f"{statement['ids'][0]}-content"]
+        return [statement]
+    return run
+
+
+@contextlib.contextmanager
+def statement_contents_get_their_own_ids():
+    """sphinx-proof 0.4.0: the body of each numbered statement gets an id of its own.
+
+    Upstream gives the body of every ``{prf:theorem}``, ``{prf:proposition}``, ...
+    the same ``id="proof-content"``, so a page with two statements has duplicate
+    ids (the Nu HTML checker's error; a link to ``#proof-content`` could only
+    reach the first). Each body's id becomes its statement's id followed by
+    ``-content``; nothing refers to the old one. It can go when upstream gives
+    each body a unique id (or none).
+    Test: ``test_sphinx_proof_still_gives_every_statement_body_the_same_id``.
+    """
+    from sphinx_proof.directive import ElementDirective
+
+    upstream = vars(ElementDirective)["run"]
+    ElementDirective.run = _statement_run_with_own_content_id(upstream)
+    try:
+        yield
+    finally:
+        ElementDirective.run = upstream
+
+
+def _proof_run_with_own_id(upstream_run):
+    def run(self):
+        [proof] = upstream_run(self)
+        for box in proof.children:
+            if box.get("ids") == ["proof"]:
+                box["ids"] = [f"proof-{self.env.new_serialno('proof')}"]
+        return [proof]
+    return run
+
+
+@contextlib.contextmanager
+def proofs_get_their_own_ids():
+    """sphinx-proof 0.4.0: each ``{prf:proof}`` box gets an id of its own (``proof-0``, ``proof-1``, ... on a page).
+
+    Upstream gives every proof box ``id="proof"``, so a page with two proofs has
+    duplicate ids, and styles the box through that id (``div#proof`` in its
+    ``proof.css``); ``gradavg.css`` carries the same rule for the numbered ids
+    and goes with this patch. It can go when upstream gives each proof a unique
+    id (or none). Test: ``test_sphinx_proof_still_gives_every_proof_the_same_id``.
+    """
+    from sphinx_proof.directive import ProofDirective
+
+    upstream = vars(ProofDirective)["run"]
+    ProofDirective.run = _proof_run_with_own_id(upstream)
+    try:
+        yield
+    finally:
+        ProofDirective.run = upstream
+
+
+#: an operator whose content KaTeX wrote as identifiers (``\bmod``): MathML's ``<mo>`` holds text only
+_OPERATOR_OF_IDENTIFIERS = re.compile(r'<mo([^>]*)><mrow>((?:<mi mathvariant="normal">[^<]*</mi>)+)</mrow></mo>')
+_IDENTIFIER_TEXT = re.compile(r"<mi[^>]*>([^<]*)</mi>")
+#: a function name and the invisible function application after it, ``\max`` typeset alone
+_FUNCTION_NAME = re.compile("<mi[^>]*>[^<]*</mi><mo>\u2061</mo>")
+#: MathML elements whose children are each one argument (base, script, numerator, ...)
+_FIXED_ARITY = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover", "mfrac", "mroot"})
+_TAG = re.compile(r"<(/?)([a-z]+)[^>]*?(/?)>")
+_STYLE = re.compile(r' style="([^"]*)"')
+_NEGATIVE_HEIGHT = re.compile(r"(?<![-\w])height:-[0-9.]+em;?")
+
+
+def _function_names_grouped(mathml: str) -> str:
+    """Wrap each function name that is a whole argument of a fixed-arity element, with its ``&#x2061;``, in ``<mrow>``."""
+    pieces, open_elements, written = [], [], 0
+    for tag in _TAG.finditer(mathml):
+        if tag.start() < written:
+            continue  # inside a function name already wrapped
+        name = _FUNCTION_NAME.match(mathml, tag.start())
+        if name and open_elements and open_elements[-1] in _FIXED_ARITY:
+            pieces += [mathml[written:tag.start()], "<mrow>", name.group(), "</mrow>"]
+            written = name.end()
+        elif tag.group(1):
+            open_elements.pop()
+        elif not tag.group(3):
+            open_elements.append(tag.group(2))
+    return "".join(pieces) + mathml[written:]
+
+
+def _without_negative_heights(style: re.Match) -> str:
+    kept = _NEGATIVE_HEIGHT.sub("", style.group(1))
+    return f' style="{kept}"' if kept else ""
+
+
+def valid_katex_markup(rendered: str) -> str:
+    """KaTeX's rendering of one formula with the three constructs the Nu HTML checker rejects rewritten.
+
+    See :func:`katex_markup_is_valid`. The rendering is otherwise unchanged.
+
+    Example:
+        >>> valid_katex_markup('<math><msub><mi>x</mi><mi>max</mi><mo>\u2061</mo></msub></math>')
+        '<math><msub><mi>x</mi><mrow><mi>max</mi><mo>\\u2061</mo></mrow></msub></math>'
+        >>> valid_katex_markup('<mo lspace="0.22em"><mrow><mi mathvariant="normal">m</mi>'
+        ...                    '<mi mathvariant="normal">o</mi><mi mathvariant="normal">d</mi></mrow></mo>')
+        '<mo lspace="0.22em">mod</mo>'
+        >>> valid_katex_markup('<span class="vlist" style="height:-0.0139em;"></span><span style="top:-2.5em;height:-1em;">')
+        '<span class="vlist"></span><span style="top:-2.5em;">'
+    """
+    rendered = _OPERATOR_OF_IDENTIFIERS.sub(
+        lambda operator: f"<mo{operator.group(1)}>{''.join(_IDENTIFIER_TEXT.findall(operator.group(2)))}</mo>", rendered)
+    rendered = _function_names_grouped(rendered)
+    return _STYLE.sub(_without_negative_heights, rendered)
+
+
+@contextlib.contextmanager
+def katex_markup_is_valid():
+    """KaTeX 0.19.1 (npm), through sphinxcontrib-katex 0.9.11: every typeset formula is valid HTML and MathML.
+
+    KaTeX writes three constructs the Nu HTML checker rejects. ``\\bmod`` becomes
+    an ``<mo>`` holding an ``<mrow>`` of identifiers, where ``<mo>`` holds text
+    only: it becomes ``<mo>mod</mo>``. A function name that is a whole argument
+    (``\\epsilon_{\\max}``) is written as two children, ``<mi>max</mi>`` and the
+    invisible function application, of an element that takes one per argument
+    (``<msub>``): the two are grouped in an ``<mrow>``, as KaTeX already does
+    for ``\\max_i``. A script's box may get a negative CSS ``height``, which
+    is invalid and so ignored by browsers: it is dropped, which changes no
+    rendering. sphinxcontrib-katex's ``render_latex`` (what its math visitors
+    call) returns the rewritten markup (:func:`valid_katex_markup`). It can go
+    when KaTeX writes none of the three.
+    Test: ``test_katex_still_writes_markup_the_nu_checker_rejects``.
+    """
+    import sphinxcontrib.katex as katex
+
+    upstream = katex.render_latex
+
+    def render_latex(latex, options=None):
+        return valid_katex_markup(upstream(latex, options))
+
+    katex.render_latex = render_latex
+    try:
+        yield
+    finally:
+        katex.render_latex = upstream
+
+
 #: every patch, entered in this order while a build runs
 PATCHES = (katex_connects_until_listening, katex_server_per_writer, proof_domain_merges_nothing,
-           cell_errors_carry_their_traceback)
+           cell_errors_carry_their_traceback, statement_contents_get_their_own_ids, proofs_get_their_own_ids,
+           katex_markup_is_valid)
 
 
 def setup_upstream_patches(app) -> None:
