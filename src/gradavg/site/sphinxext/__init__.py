@@ -27,7 +27,7 @@ from .invalidation import setup_invalidation
 from .katex_servers import setup_katex_servers
 from .ledger import setup_ledger
 from .meta_description import setup_meta_description
-from .state import ENV_VERSION, setup_state
+from .state import environment_version, setup_state
 from .statement_check import setup_statement_check
 from .upstream_patches import setup_upstream_patches
 
@@ -48,5 +48,5 @@ def setup(app):
     setup_katex_servers(app)
     # third-party behaviour this build works around, scoped to the build
     setup_upstream_patches(app)
-    return {"version": metadata.version("gradavg"), "env_version": ENV_VERSION,
+    return {"version": metadata.version("gradavg"), "env_version": environment_version(),
             "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,12 +8,33 @@ records that parallel readers built into the main process's environment.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sphinx.environment.collectors import EnvironmentCollector
 
 #: bumped whenever PageState changes shape, so that Sphinx discards an environment pickled with the old one
-ENV_VERSION = 1
+STATE_SHAPE = 1
+#: the folder of gradavg.site, which holds the extension and the code it reads pages with
+SITE_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def environment_version() -> int:
+    """The extension's ``env_version``: it changes with :data:`STATE_SHAPE` and with every source file of gradavg.site.
+
+    Sphinx discards an environment that an extension of another ``env_version``
+    built, and reads every page again: a page is never left as older code of the
+    extension made it (ids, descriptions, statement checks).
+
+    Example:
+        >>> environment_version() == environment_version() > 0
+        True
+    """
+    digest = hashlib.sha256(str(STATE_SHAPE).encode())
+    for path in sorted(SITE_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(SITE_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    return int(digest.hexdigest()[:12], 16)
 
 
 @dataclass
