@@ -31,11 +31,9 @@ html: setup assets
 # The PDF edition: Sphinx's LaTeX builder into _build/latex (the pages' cells come from the execution cache, not
 # run again; its own doctrees, since the html builder's would be read again after it), xelatex by latexmk,
 # and the PDF into the site's root (its name is conf.py's pdf_edition, the one .tex the LaTeX builder writes).
-TEXLIVE := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk \
-           fonts-freefont-otf tex-gyre
 pdf: html
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || \
-	  { echo "make pdf needs xelatex and latexmk: apt-get install --no-install-recommends $(TEXLIVE)" >&2; exit 1; }
+	  { echo "make pdf needs xelatex and latexmk: apt-get install --no-install-recommends $$(grep -v '^#' texlive-packages.txt | tr '\n' ' ')" >&2; exit 1; }
 	$(PY) -m sphinx -b latex -c . $(SPHINXOPTS) -d _build/doctrees-latex docs _build/latex
 	cd _build/latex && latexmk -xelatex -interaction=nonstopmode -halt-on-error -quiet *.tex
 	cp _build/latex/*.pdf _build/html/

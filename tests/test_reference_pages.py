@@ -27,7 +27,9 @@ def test_hosting_files_build_with_the_strict_command():
     rtd = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
     assert rtd["version"] == 2 and rtd["build"]["tools"]["python"] == "3.11" and "nodejs" in rtd["build"]["tools"]
     commands = " ".join(rtd["build"]["commands"])
-    assert "make html" in commands and "_build/html" in commands and "READTHEDOCS_OUTPUT" in commands
+    texlive = [line for line in (ROOT / "texlive-packages.txt").read_text().splitlines() if not line.startswith("#")]
+    assert rtd["build"]["apt_packages"] == texlive, "the TeX Live packages of .readthedocs.yaml are texlive-packages.txt's"
+    assert "make html pdf" in commands and "_build/html" in commands and "READTHEDOCS_OUTPUT" in commands
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
     steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
     assert any("make html" in step.get("run", "") for step in steps)
