@@ -7,6 +7,7 @@
 - :mod:`.ledger`: each claim runs once, on the page that shows it; the ledger page collects the verdicts.
 - :mod:`.execution`: the execution cache, warm kernels, and cell errors that fail the build.
 - :mod:`.html_fixes`: what each written HTML page gets fixed and checked for.
+- :mod:`.figures`: every figure reserves its space, has a srcset and opens at full size.
 - :mod:`.katex_servers`: every KaTeX render server the build starts is stopped when it ends.
 - :mod:`.upstream_patches`: every change to third-party code, in force only while a build runs.
 
@@ -21,6 +22,7 @@ from importlib import metadata
 
 from .config import setup_config
 from .execution import setup_execution
+from .figures import setup_figures
 from .html_fixes import setup_html_fixes
 from .invalidation import setup_invalidation
 from .katex_servers import setup_katex_servers
@@ -42,6 +44,7 @@ def setup(app):
     setup_ledger(app)
     # writing the HTML, and the KaTeX render servers that typeset its math
     setup_html_fixes(app)
+    setup_figures(app)
     setup_katex_servers(app)
     # third-party behaviour this build works around, scoped to the build
     setup_upstream_patches(app)
