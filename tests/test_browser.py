@@ -255,11 +255,13 @@ def test_opened_as_a_file_the_panel_says_it_needs_a_served_site(browser, built_s
 
 # --- phones -----------------------------------------------------------------------------------------------
 PHONE = {"width": 375, "height": 812}
-# Every element that scrolls sideways (it is wider than its box) and cannot be reached with the keyboard.
-UNREACHABLE_SCROLLERS = """() => [...document.querySelectorAll('""" + MAIN + """ *')].filter(e => {
-    const o = getComputedStyle(e).overflowX;
-    return (o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth + 1 && e.tabIndex < 0 &&
-      !e.querySelector('a[href], [tabindex]:not([tabindex="-1"])'); })
+# The elements that scroll sideways (wider inside than their box) and fail a condition: those the keyboard cannot
+# reach, or those that do not show that they scroll (no fade on the edge with more beyond, gradavg.css).
+SCROLLERS_THAT = """condition => [...document.querySelectorAll('""" + MAIN + """ *')].filter(e => {
+    const style = getComputedStyle(e);
+    if (!['auto', 'scroll'].includes(style.overflowX) || e.scrollWidth <= e.clientWidth + 1) return false;
+    const reachable = e.tabIndex >= 0 || e.querySelector('a[href], [tabindex]:not([tabindex="-1"])');
+    return condition === 'unreachable' ? !reachable : style.maskImage === 'none'; })
   .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'))"""
 
 
@@ -271,15 +273,17 @@ def phone(browser):
     context.close()
 
 
-def test_on_a_phone_nothing_is_wider_than_the_screen_outside_a_scroller_the_keyboard_reaches(built_site, site_url,
-                                                                                             phone):
+def test_on_a_phone_nothing_is_wider_than_the_screen_outside_a_scroller_that_shows_it_and_takes_focus(built_site,
+                                                                                                     site_url, phone):
     problems = []
     for name in built_pages(built_site):
         phone.goto(f"{site_url}/{name}", wait_until="load")
         if overflowing := phone.evaluate(OVERFLOWING):
             problems.append(f"{name}: content wider than the screen {overflowing}")
-        if unreachable := phone.evaluate(UNREACHABLE_SCROLLERS):
+        if unreachable := phone.evaluate(SCROLLERS_THAT, "unreachable"):
             problems.append(f"{name}: scrolls sideways but the keyboard cannot reach it {unreachable}")
+        if unmarked := phone.evaluate(SCROLLERS_THAT, "show no hint"):
+            problems.append(f"{name}: scrolls sideways without showing it {unmarked}")
     assert not problems, "\n".join(problems)
 
 
@@ -288,10 +292,13 @@ def test_the_scroller_checks_see_what_they_look_for(phone):
     phone.set_content("<article role=main><div style='width: 900px'>wide</div>"
                       "<div class=s style='overflow-x: auto'><div style='width: 900px'>scrolls</div></div></article>")
     assert phone.evaluate(OVERFLOWING) == ["div."]
-    assert phone.evaluate(UNREACHABLE_SCROLLERS) == ["div.s"]
-    phone.set_content("<article role=main><div style='overflow-x: auto' tabindex=0><div style='width: 900px'>x</div>"
-                      "</div><div style='overflow-x: auto'><div style='width: 90px'>fits</div></div></article>")
-    assert phone.evaluate(OVERFLOWING) == [] and phone.evaluate(UNREACHABLE_SCROLLERS) == []
+    assert phone.evaluate(SCROLLERS_THAT, "unreachable") == ["div.s"]
+    assert phone.evaluate(SCROLLERS_THAT, "show no hint") == ["div.s"]
+    phone.set_content("<article role=main><div style='overflow-x: auto; mask-image: linear-gradient(#000, #000)' "
+                      "tabindex=0><div style='width: 900px'>x</div></div>"
+                      "<div style='overflow-x: auto'><div style='width: 90px'>fits</div></div></article>")
+    assert phone.evaluate(OVERFLOWING) == []
+    assert phone.evaluate(SCROLLERS_THAT, "unreachable") == [] and phone.evaluate(SCROLLERS_THAT, "show no hint") == []
 
 
 def test_on_a_phone_the_ledger_is_one_card_per_claim_with_every_column(site_url, phone):

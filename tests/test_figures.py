@@ -20,7 +20,7 @@ def test_an_image_gets_its_natural_size_a_srcset_and_a_link_to_itself():
     assert attributes(link) == {"class": "gradavg-figure-link", "href": "_images/p.png"}
     assert attributes(image) == {"alt": "A plot &amp; its axes", "src": "_images/p.png", "width": "651",
                                  "height": "411", "srcset": "_images/half/p.png 326w, _images/p.png 651w",
-                                 "sizes": "(max-width: 48em) calc(100vw - 2em), 44em"}
+                                 "sizes": "(max-width: 48em) calc(100vw - 2em), (max-width: 67em) 44em, 40em"}
     assert body.startswith('<figure class="align-default"><a ') and body.endswith("</a>\n<figcaption>")
 
 
@@ -76,3 +76,12 @@ def test_the_half_copy_is_half_the_size_and_the_same_bytes_each_time(tmp_path):
     assert (tmp_path / "half" / "plot.png").read_bytes() == first
     with Image.open(tmp_path / "half" / "plot.png") as copy:
         assert copy.size == (326, 206)
+
+
+def test_only_raster_images_have_a_pixel_size(tmp_path):
+    from gradavg.site.sphinxext.figures import _raster_size
+
+    Image.new("RGB", (3, 2)).save(tmp_path / "plot.png")
+    (tmp_path / "plot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="3" height="2"/>')
+    assert _raster_size(tmp_path / "plot.png") == (3, 2)
+    assert _raster_size(tmp_path / "plot.svg") is None

@@ -25,8 +25,8 @@ HALF_FOLDER = "half"
 #: at 100 dpi); those are the multi-panel ones, which keep their natural width in a scroller on a narrow screen
 WIDE_FIGURE_PX = 700
 #: the width an image fills, the column of Furo's article (the screen less its 1em margins up to 48em wide,
-#: 44em beyond); a wide figure keeps its natural width below 40em (gradavg.css)
-COLUMN_SIZES = "(max-width: 48em) calc(100vw - 2em), 44em"
+#: 44em up to 67em, 40em beyond, between its 3em margins); a wide figure keeps its natural width below 40em
+COLUMN_SIZES = "(max-width: 48em) calc(100vw - 2em), (max-width: 67em) 44em, 40em"
 
 _LINKED_IMG = re.compile(r"(<a\b[^>]*>\s*)?(<img\b[^>]*?)\s*/?>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
@@ -68,7 +68,7 @@ def responsive_images(body: str, natural_size: Callable[[str], tuple[int, int] |
     Example:
         >>> print(responsive_images('<img alt="A plot" src="_images/p.png" />', lambda src: (640, 480)))
         <a class="gradavg-figure-link" href="_images/p.png"><img alt="A plot" src="_images/p.png" width="640" height="480"
-        srcset="_images/half/p.png 320w, _images/p.png 640w" sizes="(max-width: 48em) ..., 44em" /></a>
+        srcset="_images/half/p.png 320w, _images/p.png 640w" sizes="(max-width: 48em) ..., 40em" /></a>
     """
 
     def rewrite(match: re.Match) -> str:
