@@ -19,7 +19,7 @@ DOCTREES  := -d _build/doctrees
 # starts Sphinx only when an input of the site changed since the last build that passed (gradavg.site.build)
 SITEBUILD = $(PY) -m gradavg.site.build docs _build/html
 
-.PHONY: html test test-browser preview serve clean setup assets ledger benchmark benchmark-live page-speed mutation
+.PHONY: html test test-browser preview serve clean setup assets ledger benchmark benchmark-live page-speed phone-layout mutation
 
 html: setup assets
 	$(SITEBUILD) $(SPHINXOPTS) $(DOCTREES)
@@ -98,6 +98,10 @@ benchmark: setup assets
 # per page: gzip weight and time until rendered, in headless chromium, on the site 'make html' built
 page-speed: html
 	$(PY) benchmarks/page_speed.py
+
+# Lighthouse's cumulative layout shift of a few pages on a 375 x 812 screen, on the site 'make html' built
+phone-layout: html
+	$(PY) benchmarks/phone_layout.py
 
 # cold and warm time of a live check in the browser, on the site that 'make html' built
 benchmark-live: html
