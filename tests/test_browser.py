@@ -359,3 +359,147 @@ def test_opened_as_a_file_the_panel_says_it_needs_a_served_site(browser, built_s
     page.get_by_role("button", name="Check", exact=True).click()
     assert "make serve" in page.locator("form.gradavg-check-panel output").inner_text()
     page.close()
+
+
+# --- phones -----------------------------------------------------------------------------------------------
+PHONE = {"width": 375, "height": 812}
+# The elements that scroll sideways (wider inside than their box) and fail a condition: those the keyboard cannot
+# reach, or those that do not show that they scroll (no fade on the edge with more beyond, gradavg.css).
+SCROLLERS_THAT = """condition => [...document.querySelectorAll('""" + MAIN + """ *')].filter(e => {
+    const style = getComputedStyle(e);
+    if (!['auto', 'scroll'].includes(style.overflowX) || e.scrollWidth <= e.clientWidth + 1) return false;
+    const reachable = e.tabIndex >= 0 || e.querySelector('a[href], [tabindex]:not([tabindex="-1"])');
+    return condition === 'unreachable' ? !reachable : style.maskImage === 'none'; })
+  .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'))"""
+
+
+@pytest.fixture()
+def phone(browser):
+    """A page in a fresh context the size of a phone's screen (375 x 812 CSS pixels)."""
+    context = browser.new_context(viewport=PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_phone_nothing_is_wider_than_the_screen_outside_a_scroller_that_shows_it_and_takes_focus(built_site,
+                                                                                                     site_url, phone):
+    problems = []
+    for name in built_pages(built_site):
+        phone.goto(f"{site_url}/{name}", wait_until="load")
+        if overflowing := phone.evaluate(OVERFLOWING):
+            problems.append(f"{name}: content wider than the screen {overflowing}")
+        if unreachable := phone.evaluate(SCROLLERS_THAT, "unreachable"):
+            problems.append(f"{name}: scrolls sideways but the keyboard cannot reach it {unreachable}")
+        if unmarked := phone.evaluate(SCROLLERS_THAT, "show no hint"):
+            problems.append(f"{name}: scrolls sideways without showing it {unmarked}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_scroller_checks_see_what_they_look_for(phone):
+    # negative controls: a wide block loose in the column, and a scroller with nothing to focus
+    phone.set_content("<article role=main><div style='width: 900px'>wide</div>"
+                      "<div class=s style='overflow-x: auto'><div style='width: 900px'>scrolls</div></div></article>")
+    assert phone.evaluate(OVERFLOWING) == ["div."]
+    assert phone.evaluate(SCROLLERS_THAT, "unreachable") == ["div.s"]
+    assert phone.evaluate(SCROLLERS_THAT, "show no hint") == ["div.s"]
+    phone.set_content("<article role=main><div style='overflow-x: auto; mask-image: linear-gradient(#000, #000)' "
+                      "tabindex=0><div style='width: 900px'>x</div></div>"
+                      "<div style='overflow-x: auto'><div style='width: 90px'>fits</div></div></article>")
+    assert phone.evaluate(OVERFLOWING) == []
+    assert phone.evaluate(SCROLLERS_THAT, "unreachable") == [] and phone.evaluate(SCROLLERS_THAT, "show no hint") == []
+
+
+def test_on_a_phone_the_ledger_is_one_card_per_claim_with_every_column(site_url, phone):
+    phone.goto(f"{site_url}/ledger.html", wait_until="load")
+    claims = int(re.match(r"(\d+) claims;", phone.locator(f"{MAIN} p strong").first.inner_text()).group(1))
+    cards = phone.evaluate("""() => {
+      const right = document.querySelector('""" + MAIN + """').getBoundingClientRect().right + 1;
+      const names = [...document.querySelectorAll('table.gradavg-ledger thead th')].map(th => th.innerText.trim());
+      return [...document.querySelectorAll('table.gradavg-ledger tbody tr')].map(tr => {
+        const box = tr.getBoundingClientRect();
+        return {display: getComputedStyle(tr).display, fits: box.right <= right && tr.scrollWidth <= tr.clientWidth,
+          cells: [...tr.children].map((td, i) => {
+            const label = getComputedStyle(td, '::before').content;
+            return {shown: td.getBoundingClientRect().height > 0 && td.innerText.trim().length > 0 &&
+                           getComputedStyle(td).visibility === 'visible',
+                    named: label.startsWith('"' + names[i] + '"')}; })}; }); }""")
+    assert claims >= 50 and len(cards) == claims
+    assert {c["display"] for c in cards} == {"block"}
+    assert [i for i, c in enumerate(cards) if not c["fits"]] == []
+    assert {len(c["cells"]) for c in cards} == {5}  # claim, evidence, method, status and time, pages
+    assert all(cell["shown"] and cell["named"] for c in cards for cell in c["cells"])
+    sizes = phone.evaluate("[...document.querySelectorAll('table.gradavg-ledger .katex')]"
+                           ".map(k => parseFloat(getComputedStyle(k).fontSize))")
+    assert len(sizes) > 100 and min(sizes) >= 14
+
+
+def test_on_a_phone_the_ledger_is_still_a_table_to_a_screen_reader(site_url, phone):
+    """The header row is hidden from sight only: Chromium's accessibility tree keeps the table, its headers, its cells."""
+    phone.goto(f"{site_url}/ledger.html", wait_until="load")
+    header = phone.locator("table.gradavg-ledger thead").bounding_box()
+    assert header["width"] <= 1 and header["height"] <= 1
+    nodes = phone.context.new_cdp_session(phone).send("Accessibility.getFullAXTree")["nodes"]
+    roles = [n.get("role", {}).get("value") for n in nodes if not n.get("ignored")]
+    headers = [n.get("name", {}).get("value") for n in nodes if n.get("role", {}).get("value") == "columnheader"]
+    rows = phone.locator("table.gradavg-ledger tbody tr").count()
+    assert headers == ["Claim and negative control", "Evidence and scope", "Method", "Status and seconds", "Used on"]
+    assert roles.count("cell") == 5 * rows and roles.count("row") == rows + 1
+
+
+def test_every_figure_has_its_size_a_srcset_and_a_link_to_its_full_size(built_site, site_url, phone):
+    from PIL import Image
+
+    figures, problems = 0, []
+    for name in built_pages(built_site):
+        if "<img" not in (built_site / name).read_text():
+            continue
+        phone.goto(f"{site_url}/{name}", wait_until="load")
+        # the figures: every image in a <figure> and every one the build copied into _images (not the theme's icons)
+        for image in phone.evaluate(f"[...document.querySelectorAll('{MAIN} figure img, {MAIN} img[src*=\"_images/\"]')]"
+                                    """.map(i => ({
+              src: i.getAttribute('src'), width: i.getAttribute('width'), height: i.getAttribute('height'),
+              srcset: i.getAttribute('srcset') || '', sizes: i.getAttribute('sizes'),
+              link: i.closest('a') && i.closest('a').getAttribute('href')}))"""):
+            figures += 1
+            with Image.open(built_site / image["src"]) as full:
+                natural = [str(n) for n in full.size]
+            candidates = [c.split() for c in image["srcset"].split(",") if c.strip()]
+            if [image["width"], image["height"]] != natural:
+                problems.append(f"{name}: {image['src']} is {natural}, its img says {image['width']} x {image['height']}")
+            if len(candidates) < 2 or not image["sizes"] or [c[0] for c in candidates if
+                                                              not (built_site / c[0]).is_file()]:
+                problems.append(f"{name}: {image['src']} has no srcset of two files that exist ({image['srcset']!r})")
+            if image["link"] != image["src"]:
+                problems.append(f"{name}: {image['src']} does not open at full size (link {image['link']!r})")
+    assert figures >= 10
+    assert not problems, "\n".join(problems)
+
+
+def test_on_a_phone_a_multi_panel_figure_keeps_its_width_in_a_scroller_that_says_so(site_url, phone):
+    phone.goto(f"{site_url}/parameter-space.html", wait_until="load")
+    wide = phone.evaluate("""() => [...document.querySelectorAll('a.gradavg-wide-figure')].map(a => {
+        const img = a.querySelector('img'); const hint = a.nextElementSibling;
+        return {rendered: img.getBoundingClientRect().width, natural: +img.getAttribute('width'),
+                scrolls: a.scrollWidth > a.clientWidth, hint: getComputedStyle(hint, '::before').content}; })""")
+    assert len(wide) >= 3  # the twelve panels and the two side-by-side figures
+    assert all(w["rendered"] == w["natural"] and w["scrolls"] for w in wide), wide
+    assert all("scroll it sideways" in w["hint"] for w in wide)
+
+
+def test_on_a_phone_the_page_does_not_grow_or_shrink_while_scrolling(site_url, phone):
+    for name in ("parameter-space.html", "ledger.html"):
+        phone.goto(f"{site_url}/{name}", wait_until="load")
+        before = phone.evaluate("document.documentElement.scrollHeight")
+        heights = phone.evaluate("""() => { const seen = new Set();
+            for (let y = 0; y <= document.documentElement.scrollHeight; y += 600) {
+              window.scrollTo(0, y); seen.add(document.documentElement.scrollHeight); }
+            return [...seen]; }""")
+        assert heights == [before], name
+
+
+def test_axe_finds_nothing_serious_on_a_phone(site_url, phone):
+    problems = []
+    for name in ("ledger.html", "parameter-space.html", "training-stacks.html", "linearity.html", "accumulation.html"):
+        phone.goto(f"{site_url}/{name}", wait_until="load")
+        problems += [f"{name}: {v}" for v in accessibility_violations(phone)]
+    assert not problems, "\n".join(problems)

@@ -8,6 +8,7 @@
 - :mod:`.execution`: the execution cache, warm kernels, and cell errors that fail the build.
 - :mod:`.html_fixes`: what each written HTML page gets fixed and checked for.
 - :mod:`.meta_description`: each page's description for search engines, from its opening sentence.
+- :mod:`.figures`: every figure reserves its space, has a srcset and opens at full size.
 - :mod:`.katex_servers`: every KaTeX render server the build starts is stopped when it ends.
 - :mod:`.upstream_patches`: every change to third-party code, in force only while a build runs.
 
@@ -22,6 +23,7 @@ from importlib import metadata
 
 from .config import setup_config
 from .execution import setup_execution
+from .figures import setup_figures
 from .html_fixes import setup_html_fixes
 from .invalidation import setup_invalidation
 from .katex_servers import setup_katex_servers
@@ -45,6 +47,7 @@ def setup(app):
     # writing the HTML (fixed, and described for search engines), and the KaTeX render servers that typeset its math
     setup_html_fixes(app)
     setup_meta_description(app)
+    setup_figures(app)
     setup_katex_servers(app)
     # third-party behaviour this build works around, scoped to the build
     setup_upstream_patches(app)
