@@ -409,8 +409,26 @@ def test_the_scroller_checks_see_what_they_look_for(phone):
     assert phone.evaluate(SCROLLERS_THAT, "unreachable") == [] and phone.evaluate(SCROLLERS_THAT, "show no hint") == []
 
 
+# the ledger's families are closed <details> while every claim in them holds: open them all to look at every card
+OPEN_LEDGER = "document.querySelectorAll('details.gradavg-ledger-group').forEach(d => { d.open = true; })"
+
+
+def test_the_ledger_shows_each_family_closed_with_its_count(site_url, browser):
+    page = browser.new_page()
+    page.goto(f"{site_url}/ledger.html", wait_until="load")
+    groups = page.evaluate("""[...document.querySelectorAll('details.gradavg-ledger-group')].map(d => ({
+        open: d.open, summary: d.querySelector('summary').innerText,
+        rows: d.querySelectorAll('table.gradavg-ledger tbody tr').length,
+        shown: d.querySelector('table').checkVisibility()}))""")
+    page.close()
+    assert len(groups) >= 10
+    assert all(not g["open"] and not g["shown"] for g in groups), "every claim holds: every family starts closed"
+    assert all(re.search(rf"^\S+ \(.+\): {g['rows']} claims?, {g['rows']} holds?; ", g["summary"]) for g in groups), groups
+
+
 def test_on_a_phone_the_ledger_is_one_card_per_claim_with_every_column(site_url, phone):
     phone.goto(f"{site_url}/ledger.html", wait_until="load")
+    phone.evaluate(OPEN_LEDGER)
     claims = int(re.match(r"(\d+) claims;", phone.locator(f"{MAIN} p strong").first.inner_text()).group(1))
     cards = phone.evaluate("""() => {
       const right = document.querySelector('""" + MAIN + """').getBoundingClientRect().right + 1;
@@ -436,14 +454,18 @@ def test_on_a_phone_the_ledger_is_one_card_per_claim_with_every_column(site_url,
 def test_on_a_phone_the_ledger_is_still_a_table_to_a_screen_reader(site_url, phone):
     """The header row is hidden from sight only: Chromium's accessibility tree keeps the table, its headers, its cells."""
     phone.goto(f"{site_url}/ledger.html", wait_until="load")
-    header = phone.locator("table.gradavg-ledger thead").bounding_box()
+    phone.evaluate(OPEN_LEDGER)
+    header = phone.locator("table.gradavg-ledger thead").first.bounding_box()
     assert header["width"] <= 1 and header["height"] <= 1
     nodes = phone.context.new_cdp_session(phone).send("Accessibility.getFullAXTree")["nodes"]
     roles = [n.get("role", {}).get("value") for n in nodes if not n.get("ignored")]
     headers = [n.get("name", {}).get("value") for n in nodes if n.get("role", {}).get("value") == "columnheader"]
     rows = phone.locator("table.gradavg-ledger tbody tr").count()
-    assert headers == ["Claim and negative control", "Evidence and scope", "Method", "Status and seconds", "Used on"]
-    assert roles.count("cell") == 5 * rows and roles.count("row") == rows + 1
+    tables = phone.locator("table.gradavg-ledger").count()  # one per family of claims, each with its header row
+    assert tables >= 10
+    assert headers == ["Claim and negative control", "Evidence and scope", "Method", "Status and seconds",
+                       "Used on"] * tables
+    assert roles.count("cell") == 5 * rows and roles.count("row") == rows + tables
 
 
 def test_every_figure_has_its_size_a_srcset_and_a_link_to_its_full_size(built_site, site_url, phone):

@@ -5,6 +5,13 @@ not), and the ``gradavg-ledger`` directive turns them into the ledger's
 totals and table; a claim whose verdict no page produced fails the build.
 The pages that hold the directive are written again whenever any page was
 read or removed, since their table shows every page's verdicts.
+
+The claims come in one group per family (their ids' prefix, one module of
+``derivations/``): a line that counts them, then their table. In HTML each
+group is a ``<details>`` element, closed unless one of its claims fails or did
+not run: a phone lays out only the groups a reader opens (the whole ledger at
+once is 27,000 elements, half a second of layout on a phone), and the browser's
+find in page opens the group it finds a match in.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from docutils import nodes
@@ -47,6 +55,53 @@ def _note_page_removed_or_read_again(app, env, docname) -> None:
 
 class ledger_table(nodes.General, nodes.Element):
     """Where the proof ledger goes; filled in once every page has been read."""
+
+
+class ledger_group(nodes.General, nodes.Element):
+    """One family of claims: its summary line (:class:`ledger_group_summary`), then its table.
+
+    ``open`` is true when a claim of the family fails or did not run.
+    """
+
+
+class ledger_group_summary(nodes.General, nodes.TextElement):
+    """The line that names a family of claims and counts them."""
+
+
+def _visit_group_html(self, node):
+    self.body.append('<details class="gradavg-ledger-group"' + (" open" if node["open"] else "") + ">")
+
+
+def _depart_group_html(self, node):
+    self.body.append("</details>")
+
+
+def _visit_summary_html(self, node):
+    self.body.append("<summary>")
+
+
+def _depart_summary_html(self, node):
+    self.body.append("</summary>")
+
+
+def _visit_summary_latex(self, node):
+    self.body.append("\n\\par\\medskip\\noindent{\\bfseries ")
+
+
+def _depart_summary_latex(self, node):
+    self.body.append("}\\par\\nopagebreak\n")
+
+
+def _visit_summary_text(self, node):
+    self.new_state(0)
+
+
+def _depart_summary_text(self, node):
+    self.end_state()
+
+
+def _pass(self, node):
+    pass
 
 
 class LedgerDirective(SphinxDirective):
@@ -107,8 +162,69 @@ def _fill_ledger(app, doctree, docname) -> None:
     for kind, count in totals["evidence"].items():
         kinds += nodes.list_item("", nodes.paragraph("", "", nodes.strong("", f"{kind}: {count}"),
                                                      nodes.Text(f" ({EVIDENCE_MEANING[kind]})")))
+    groups = [_group(app, docname, family, members) for family, members in _families(rows)]
     for table in tables:
-        table.replace_self([summary, kinds, *_table(app, docname, rows)])
+        table.replace_self([summary, kinds, *groups])
+
+
+def _families(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The rows grouped by family (the claim id up to its first dot), in the ledger's order.
+
+    Example:
+        >>> [(family, [r["id"] for r in members]) for family, members in
+        ...  _families([{"id": "a.x"}, {"id": "b.y"}, {"id": "a.z"}])]
+        [('a', ['a.x', 'a.z']), ('b', ['b.y'])]
+    """
+    families: dict[str, list[dict]] = {}
+    for row in rows:
+        families.setdefault(row["id"].split(".", 1)[0], []).append(row)
+    return list(families.items())
+
+
+def _family_counts(members: list[dict]) -> str:
+    """What the summary line of a family says after its name: how many claims, how they stand, their evidence.
+
+    Example:
+        >>> _family_counts([{"holds": True, "control_rejected": True, "evidence": "proof", "evidence_backed": True,
+        ...                  "seconds": 0.1},
+        ...                 {"holds": False, "control_rejected": True, "evidence": "sampled", "evidence_backed": True,
+        ...                  "seconds": 0.1}])
+        '2 claims, 1 holds, 1 FAILS; 2 controls rejected; proof 1, sampled 1'
+    """
+    totals = ledger_totals([{**r, "seconds": r["seconds"] or 0.0} for r in members])
+    failing = totals["claims"] - totals["holding"] - totals["not_run"]
+    standing = [f"{totals['holding']} {'hold' if totals['holding'] != 1 else 'holds'}"]
+    standing += [f"{totals['not_run']} not run"] * bool(totals["not_run"]) + [f"{failing} FAILS"] * bool(failing)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in totals["evidence"].items() if count)
+    claims = f"{totals['claims']} claim{'s' * (totals['claims'] != 1)}"
+    rejected = f"{totals['controls_rejected']} control{'s' * (totals['controls_rejected'] != 1)} rejected"
+    return f"{claims}, {', '.join(standing)}; {rejected}; {kinds}"
+
+
+def _all_well(members: list[dict]) -> bool:
+    """Whether every claim of a family holds with the evidence it declares and has its control rejected.
+
+    Example:
+        >>> well = {"holds": True, "control_rejected": True, "evidence_backed": True}
+        >>> _all_well([well, well]), _all_well([well, {**well, "control_rejected": False}])
+        (True, False)
+        >>> _all_well([{**well, "holds": False}]), _all_well([{**well, "evidence_backed": False}])
+        (False, False)
+    """
+    return all(r["holds"] and r["control_rejected"] and r["evidence_backed"] for r in members)
+
+
+def _group(app, docname: str, family: str, members: list[dict]) -> ledger_group:
+    """A family's group: its summary line (with the title of the page most of its claims are on), then its table.
+
+    The group is open when one of its claims fails, did not run, or falls short of its evidence.
+    """
+    group = ledger_group(open=not _all_well(members))
+    pages = Counter(page for r in members for page in r["pages"])
+    home = f" ({app.env.titles[pages.most_common(1)[0][0]].astext()})" if pages else ""
+    group += ledger_group_summary("", "", nodes.literal("", family), nodes.Text(f"{home}: {_family_counts(members)}"))
+    group += _table(app, docname, members)
+    return group
 
 
 def _not_run(totals: dict) -> str:
@@ -203,6 +319,10 @@ def _row(cells: list[list[nodes.Node]]) -> nodes.row:
 def setup_ledger(app) -> None:
     """Collect each page's verdicts as it is read, and fill in the ledger pages once every page is read."""
     app.add_node(ledger_table)
+    app.add_node(ledger_group, html=(_visit_group_html, _depart_group_html), latex=(_pass, _pass),
+                 text=(_pass, _pass))
+    app.add_node(ledger_group_summary, html=(_visit_summary_html, _depart_summary_html),
+                 latex=(_visit_summary_latex, _depart_summary_latex), text=(_visit_summary_text, _depart_summary_text))
     app.add_directive("gradavg-ledger", LedgerDirective)
     app.connect("doctree-read", _collect_verdicts)
     app.connect("env-purge-doc", _note_page_removed_or_read_again)
