@@ -202,6 +202,19 @@ def test_every_page_offers_its_source_for_download(built_site):
 
 
 @pytest.mark.build
+def test_pages_with_formulas_preload_the_math_fonts_and_only_they(built_site):
+    from gradavg.site.sphinxext.html_fixes import MATH_FONTS
+    for page in built_site.glob("*.html"):
+        text = page.read_text()
+        preloaded = re.findall(r'<link rel="preload" href="([^"]+)" as="font"', text)
+        if 'class="katex"' in text:
+            assert [Path(href).stem for href in preloaded] == list(MATH_FONTS), page.name
+            assert all((built_site / href).is_file() for href in preloaded), (page.name, preloaded)
+        else:
+            assert preloaded == [], page.name
+
+
+@pytest.mark.build
 def test_every_page_links_to_the_pdf_edition(built_site):
     """The downloads at the top of every page name one PDF, in the site's root (where `make pdf` puts it)."""
     links = {page.name: re.findall(r'class="gradavg-downloads".*?href="([^"]+\.pdf)"', page.read_text(), re.S)

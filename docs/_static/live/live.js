@@ -88,15 +88,17 @@
   }
 
   // Start the engine ahead of the first click, once; `output` (an aria-live region) says so
-  // unless it already shows something of its own.
+  // unless it already shows something of its own. Re-run buttons pass none: a line of text appearing
+  // under a claim as the reader scrolls or points would push the page down (a layout shift); their
+  // click says what it waits for.
   function warmUp(output) {
     if (!servedOverHttp() || worker) return;
     startWorker();
     document.documentElement.dataset.gradavgEngine = "starting";
-    if (!output.textContent) output.textContent = STARTING;
+    if (output && !output.textContent) output.textContent = STARTING;
     ready().then(({ ready: ok, error }) => {
       document.documentElement.dataset.gradavgEngine = ok ? "ready" : "error";
-      if (output.textContent === STARTING) {
+      if (output && output.textContent === STARTING) {
         output.textContent = ok ? "The engine is ready: a check now takes well under a second." :
           `The in-browser engine could not start: ${error}`;
       }
@@ -130,7 +132,7 @@
   function setUpRerun(box) {
     const button = box.querySelector("button");
     const output = box.querySelector(".gradavg-live-result");
-    for (const near of ["pointerenter", "focusin"]) box.addEventListener(near, () => warmUp(output), { once: true });
+    for (const near of ["pointerenter", "focusin"]) box.addEventListener(near, () => warmUp(null), { once: true });
     button.addEventListener("click", async () => {
       if (!servedOverHttp()) { output.textContent = fileMessage(); return; }
       button.disabled = true;
@@ -160,7 +162,7 @@
       const seen = entries.find((entry) => entry.isIntersecting);
       if (!seen) return;
       observer.disconnect();
-      warmUp(seen.target.querySelector(".gradavg-live-result"));
+      warmUp(null);
     }, { rootMargin: "200px 0px" });
     addEventListener("scroll", () => boxes.forEach((box) => observer.observe(box)), { once: true, passive: true });
   }

@@ -7,6 +7,8 @@ no layout shift), a ``srcset`` of a half-size copy and the original with a
 tap opens it at full size. A figure drawn wider than the column (the multi-panel
 ones) is marked wide: on a narrow screen it keeps its natural width inside a
 scroller (``gradavg.css``) instead of shrinking until its labels are unreadable.
+Every figure after a page's first loads lazily, when the reader scrolls near
+it: the first is often the largest thing on the screen when the page opens.
 """
 
 from __future__ import annotations
@@ -63,13 +65,18 @@ def responsive_images(body: str, natural_size: Callable[[str], tuple[int, int] |
     copied, or not a raster image). An image already inside a link keeps that
     link; any other is wrapped in a link to ``src``, of class
     ``gradavg-wide-figure`` when the image is wider than :data:`WIDE_FIGURE_PX`
-    (the link is the scroller: a reader reaches it with the keyboard).
+    (the link is the scroller: a reader reaches it with the keyboard). Every
+    image after the first it rewrites loads lazily.
 
     Example:
         >>> print(responsive_images('<img alt="A plot" src="_images/p.png" />', lambda src: (640, 480)))
         <a class="gradavg-figure-link" href="_images/p.png"><img alt="A plot" src="_images/p.png" width="640" height="480"
         srcset="_images/half/p.png 320w, _images/p.png 640w" sizes="(max-width: 48em) ..., 40em" /></a>
+        >>> two = responsive_images('<img src="a.png" /><img src="b.png" />', lambda src: (640, 480))
+        >>> ['loading="lazy"' in tag for tag in two.split("</a>")[:2]]
+        [False, True]
     """
+    rewritten = 0
 
     def rewrite(match: re.Match) -> str:
         link, tag = match.group(1) or "", match.group(2)
@@ -77,13 +84,16 @@ def responsive_images(body: str, natural_size: Callable[[str], tuple[int, int] |
         size = natural_size(html.unescape(src.group(1))) if src else None
         if size is None:
             return match.group(0)
+        nonlocal rewritten
+        rewritten += 1
         width, height = size
         wide = width > WIDE_FIGURE_PX
+        lazy = ' loading="lazy" decoding="async"' if rewritten > 1 else ""
         sizes = f"(max-width: 40em) {width}px, {COLUMN_SIZES}" if wide else COLUMN_SIZES
         half = half_size(width, height)[0]
         uri = src.group(1)  # still escaped, as it stands in the page
         image = (f'{tag} width="{width}" height="{height}" '
-                 f'srcset="{half_copy_uri(uri)} {half}w, {uri} {width}w" sizes="{sizes}" />')
+                 f'srcset="{half_copy_uri(uri)} {half}w, {uri} {width}w" sizes="{sizes}"{lazy} />')
         if link:
             return f"{link}{image}"
         classes = "gradavg-figure-link gradavg-wide-figure" if wide else "gradavg-figure-link"
