@@ -262,12 +262,18 @@ def test_a_batch_cost_that_does_not_add_up_fails_with_a_witness(live):
 
 
 def test_an_example_fills_the_form_runs_the_check_and_says_so(live):
-    group = live.get_by_role("group", name="Examples (each fills in the form and runs the check):")
+    group = live.get_by_role("group", name="Examples (each fills in the whole form, with the loss above, and runs the check):")
     assert group.is_visible()
+    # what a reader left in the form before clicking an example: the example replaces all of it
+    for label, value in (("Loss", "v**2"), ("Parameters", "v"), ("Data", ""), ("Number of examples", "3")):
+        live.get_by_label(label, exact=True).fill(value)
     live.locator("form.gradavg-check-panel").evaluate("form => { form.dataset.outcome = ''; }")
     group.get_by_role("button", name="square of the mean").click()
     outcome, text = settled(live)
-    assert live.get_by_label("Batch cost", exact=True).input_value() == "mean(L)**2"
+    filled = {label: live.get_by_label(label, exact=True).input_value()
+              for label in ("Loss", "Batch cost", "Parameters", "Data", "Number of examples")}
+    assert filled == {"Loss": "(w*x + b - y)**2", "Batch cost": "mean(L)**2", "Parameters": "w, b", "Data": "x, y",
+                      "Number of examples": "4"}
     assert outcome == "fails" and "Witness:" in text, text
 
 

@@ -180,6 +180,7 @@
         field("cost").value = example.dataset.exampleCost;
         field("params").value = example.dataset.exampleParams || field("params").value;
         field("data").value = example.dataset.exampleData ?? field("data").value;
+        field("n").value = example.dataset.exampleN || field("n").value;
         form.requestSubmit();
       });
     }
