@@ -32,7 +32,7 @@ extensions = [
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nitpicky = True
 
-# API reference (docs/api.md): Google-style docstrings; signatures without type
+# API reference (docs/api.md and its layer pages, docs/api/): Google-style docstrings; signatures without type
 # hints, whose third-party types (SymPy, NumPy) have no inventory offline.
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"

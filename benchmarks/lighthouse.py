@@ -3,8 +3,8 @@
 Serves a built site (``_build/html``, from ``make html``; ``--site DIR`` for another) on
 localhost from a thread, the way static hosts do: gzip for compressible types, a long
 ``Cache-Control`` max-age for ``_static/`` and ``_images/`` and ``no-cache`` for the rest,
-the MIME types of ``.mjs`` and ``.wasm``. Then, for every top-level page (``--pages
-index,live`` to limit):
+the MIME types of ``.mjs`` and ``.wasm``. Then, for every page (``--pages
+index,api/engine`` to limit):
 
 - Lighthouse (npm, pinned in package.json) in its default mobile profile (form factor and
   simulated throttling) in Debian's chromium: the performance, accessibility, best
@@ -231,8 +231,10 @@ def scroll_to_the_bottom(browser, url: str) -> tuple[float, list[tuple[str, floa
 
 
 def page_names(site: Path, wanted: str | None) -> list[str]:
-    """The site's top-level pages, or those named in ``wanted`` (comma-separated, ``.html`` optional)."""
-    pages = sorted(p.name for p in site.glob("*.html"))
+    """The site's pages, in its folders too (``api/engine.html``), not the files of Sphinx's own folders (``_static``,
+    ``_sources``, ...); or those named in ``wanted`` (comma-separated, ``.html`` optional)."""
+    pages = sorted(relative.as_posix() for relative in (p.relative_to(site) for p in site.rglob("*.html"))
+                   if not any(folder.startswith("_") for folder in relative.parts[:-1]))
     if wanted is None:
         return pages
     chosen = [name if name.endswith(".html") else name + ".html" for name in wanted.split(",")]
@@ -258,7 +260,7 @@ def shown(value, digits: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html", help="the built site (default _build/html)")
-    parser.add_argument("--pages", help="comma-separated pages to measure (default: every top-level page)")
+    parser.add_argument("--pages", help="comma-separated pages to measure, e.g. index,api/engine (default: every page)")
     parser.add_argument("--runs", type=run_count, default=1, help="Lighthouse runs per page; the median is printed")
     options = parser.parse_args()
     if not (options.site / "index.html").is_file():

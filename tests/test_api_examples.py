@@ -1,6 +1,6 @@
 """Every public function and class of the library shows an example in its docstring.
 
-docs/api.md renders the docstrings; the examples there are doctests, which
+The API pages (docs/api/) render the docstrings; the examples there are doctests, which
 tests/test_doctests.py runs. This test checks that none is missing.
 """
 

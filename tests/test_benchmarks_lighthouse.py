@@ -124,15 +124,17 @@ def test_runs_are_at_least_one():
         lighthouse.run_count("0")
 
 
-def test_pages_are_the_top_level_ones_or_those_named(tmp_path):
-    for name in ("index.html", "live.html", "api.html"):
+def test_pages_are_every_page_in_folders_too_or_those_named(tmp_path):
+    for name in ("index.html", "live.html", "api.html", "api/engine.html", "_static/inner.html",
+                 "_static/deep/deeper.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    (tmp_path / "_static").mkdir()
-    (tmp_path / "_static" / "inner.html").write_text("")
-    assert lighthouse.page_names(tmp_path, None) == ["api.html", "index.html", "live.html"]
-    assert lighthouse.page_names(tmp_path, "live,index.html") == ["live.html", "index.html"]
+    assert lighthouse.page_names(tmp_path, None) == ["api.html", "api/engine.html", "index.html", "live.html"]
+    assert lighthouse.page_names(tmp_path, "live,api/engine.html,index") == ["live.html", "api/engine.html", "index.html"]
     with pytest.raises(SystemExit, match="inner.html"):
         lighthouse.page_names(tmp_path, "index,inner")
+    with pytest.raises(SystemExit, match="_static/inner.html"):
+        lighthouse.page_names(tmp_path, "_static/inner")
 
 
 @pytest.mark.browser

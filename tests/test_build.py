@@ -195,10 +195,14 @@ def test_ledger_page_totals_match_the_cli(built_site, ledger_run):
 
 @pytest.mark.build
 def test_every_page_offers_its_source_for_download(built_site):
-    for source in DOCS.glob("*.md"):
-        html = (built_site / f"{source.stem}.html").read_text()
-        assert f'href="_sources/{source.name}"' in html, f"{source.name}: no download link to its source"
-        assert (built_site / "_sources" / source.name).read_text() == source.read_text()
+    sources = sorted(DOCS.rglob("*.md"))
+    assert "api/engine.md" in {source.relative_to(DOCS).as_posix() for source in sources}  # pages in folders too
+    for source in sources:
+        name = source.relative_to(DOCS)
+        html = (built_site / name.with_suffix(".html")).read_text()
+        to_root = "../" * (len(name.parts) - 1)
+        assert f'href="{to_root}_sources/{name.as_posix()}"' in html, f"{name}: no download link to its source"
+        assert (built_site / "_sources" / name).read_text() == source.read_text()
 
 
 @pytest.mark.build
@@ -217,9 +221,12 @@ def test_pages_with_formulas_preload_the_math_fonts_and_only_they(built_site):
 @pytest.mark.build
 def test_every_page_links_to_the_pdf_edition(built_site):
     """The downloads at the top of every page name one PDF, in the site's root (where `make pdf` puts it)."""
-    links = {page.name: re.findall(r'class="gradavg-downloads".*?href="([^"]+\.pdf)"', page.read_text(), re.S)
-             for page in built_site.glob("*.html")}
-    assert len(links) > 10 and all(links.values()), f"pages without a link to the PDF edition: {links}"
+    # a page in a folder (api/) links up to the root: each link is read as the site path it resolves to
+    links = {page.relative_to(built_site).as_posix():
+             [(page.parent / href).resolve().relative_to(built_site.resolve()).as_posix()
+              for href in re.findall(r'class="gradavg-downloads".*?href="([^"]+\.pdf)"', page.read_text(), re.S)]
+             for page in built_site.rglob("*.html")}
+    assert "api/engine.html" in links and all(links.values()), f"pages without a link to the PDF edition: {links}"
     assert {tuple(found) for found in links.values()} == {(read_settings(ROOT / "conf.py")[1]["pdf_edition"],)}, links
 
 
@@ -268,7 +275,7 @@ def test_every_page_passes_the_nu_html_checker(built_site, tmp_path):
 
 
 def test_every_page_has_one_meta_description_of_at_most_160_characters(built_site):
-    descriptions = {page.name: re.findall(r'<meta name="description" content="([^"]*)"', page.read_text(encoding="utf-8"))
+    descriptions = {page.relative_to(built_site).as_posix(): re.findall(r'<meta name="description" content="([^"]*)"', page.read_text(encoding="utf-8"))
                     for page in built_site.rglob("*.html")}
     wrong = {name: found for name, found in descriptions.items()
              if len(found) != 1 or not found[0].strip() or len(html.unescape(found[0])) > 160}

@@ -1,4 +1,5 @@
-"""The reference and hosting files, not a module: docs/api.md covers the library and names every export, the hosting files build with the strict command."""
+"""The reference and hosting files, not a module: docs/api.md and its layer pages (docs/api/) cover the library, docs/api.md
+names every export, the hosting files build with the strict command."""
 
 import pkgutil
 import re
@@ -10,17 +11,21 @@ import gradavg
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+#: the API reference: an index page and one page per layer under it
+API_PAGES = [DOCS / "api.md", *sorted((DOCS / "api").glob("*.md"))]
 
 
-def test_api_page_documents_every_module():
-    text = (DOCS / "api.md").read_text()
-    documented = set(re.findall(r"^\.\. automodule:: (\S+)$", text, flags=re.M))
+def test_api_pages_document_every_module_once():
+    documented = [name for page in API_PAGES
+                  for name in re.findall(r"^\.\. automodule:: (\S+)$", page.read_text(), flags=re.M)]
     # every module, and every package whose __init__ holds code of its own (the Sphinx extension's setup)
     modules = {m.name for m in pkgutil.walk_packages(gradavg.__path__, "gradavg.")
                if (not m.ispkg or "\ndef " in Path(m.module_finder.path, m.name.rpartition(".")[2], "__init__.py").read_text())
                and m.name != "gradavg.__main__" and not m.name.startswith("gradavg.derivations.")}
-    assert modules - documented == set(), "add these modules to docs/api.md"
-    assert documented - modules == set()
+    assert modules - set(documented) == set(), "add these modules to docs/api.md or a page in docs/api/"
+    assert set(documented) - modules == set()
+    repeated = sorted({name for name in documented if documented.count(name) > 1})
+    assert not repeated, f"documented on more than one API page (Sphinx warns of duplicate objects): {repeated}"
 
 
 def test_hosting_files_build_with_the_strict_command():
