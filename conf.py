@@ -84,6 +84,9 @@ pdf_edition = "why-averaging-gradients-works.pdf"
 html_context = {"pdf_edition": pdf_edition}
 # sources are offered as the .md files they are
 html_sourcelink_suffix = ""
+# no Python module index: no page links to it (the API pages list every module), and its 9 px toggle images are
+# blurry on a phone's screen (Lighthouse best practices: image-size-responsive)
+html_domain_indices = False
 html_last_updated_fmt = None
 
 # Math is typeset when the site is built: KaTeX from the npm package runs in node, and the pages get
