@@ -18,6 +18,9 @@ VISIBLE_TEXT = """() => {
   return body.innerText;
 }"""
 
+# Figures after a page's first load when scrolled near (figures.py): load them all now, so that the checks
+# below see every image; one that fails to load stays broken (naturalWidth 0)
+LOAD_LAZY_IMAGES = "Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }))"
 # The page's own content, in Furo's markup (<article role="main">); what the checks below look inside.
 MAIN = "[role=main]"
 # Elements wider than the article column that are not inside something that scrolls them.
@@ -59,6 +62,7 @@ def test_every_page_offline_typeset_and_intact(built_site, site_url, browser):
                 not r.url.startswith("data:") else None)
         page.goto(f"{site_url}/{name}", wait_until="load")
         page.wait_for_load_state("networkidle")
+        page.evaluate(LOAD_LAZY_IMAGES)
         math = page.locator(".math")
 
         if console:
@@ -130,6 +134,7 @@ def test_dark_mode_keeps_figures_readable(built_site, site_url, browser):
         if "<img" not in (built_site / name).read_text():
             continue
         page.goto(f"{site_url}/{name}")
+        page.evaluate(LOAD_LAZY_IMAGES)
         page.evaluate("document.body.dataset.theme = 'dark'")
         corners[name] = page.evaluate(f"[...document.querySelectorAll('{MAIN} img')]" """.map(img => {
             const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;

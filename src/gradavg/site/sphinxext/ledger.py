@@ -295,10 +295,11 @@ def _table(app, docname: str, rows: list[dict]) -> list[nodes.Node]:
                       [*_status(r), nodes.Text(f"; {timing}")],
                       links[:-1] or [nodes.strong("", "none")]])
     group += [head, body]
-    table = nodes.table(classes=["gradavg-ledger"])
+    # In the PDF: a longtable, which breaks across pages (Sphinx sets a table of 30 rows or fewer as a tabulary,
+    # which does not, and a family's table can be longer than a page); its columns are given their share of
+    # the line and the table a smaller font (HTML ignores all three).
+    table = nodes.table(classes=["gradavg-ledger", "longtable"])
     table += group
-    # In the PDF: Sphinx's LaTeX writer sets a table of over 30 rows as a longtable, broken across pages; its
-    # columns are given their share of the line and the table a smaller font (HTML ignores both).
     latex_columns = addnodes.tabular_col_spec(spec="".join(rf"\X{{{w}}}{{{sum(widths)}}}" for w in widths))
     return [latex_columns, nodes.raw("", r"\begingroup\footnotesize", format="latex"), table,
             nodes.raw("", r"\endgroup", format="latex")]
