@@ -219,6 +219,14 @@ def test_pages_with_formulas_preload_the_math_fonts_and_only_they(built_site):
 
 
 @pytest.mark.build
+def test_no_page_asks_search_engines_to_leave_it_out(built_site):
+    """The theme marks its search page noindex (docs/_templates/search.html takes that out): every page may be indexed."""
+    hidden = [page.name for page in built_site.rglob("*.html") if not {"_static", "_sources"} & set(page.parts)
+              and re.search(r'<meta name="robots" content="[^"]*noindex', page.read_text())]
+    assert (built_site / "search.html").is_file() and hidden == []
+
+
+@pytest.mark.build
 def test_every_page_links_to_the_pdf_edition(built_site):
     """The downloads at the top of every page name one PDF, in the site's root (where `make pdf` puts it)."""
     # a page in a folder (api/) links up to the root: each link is read as the site path it resolves to
