@@ -17,7 +17,8 @@ import dataclasses
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from gradavg.engine.claims import Claim, Verdict, over_cases, register, weakest
+from gradavg.checks.answers import exercise_claim
+from gradavg.engine.claims import Answer, Claim, Verdict, over_cases, register, weakest
 from gradavg.engine.exact import decide
 from gradavg.engine.gradients import (
     derivative_by_definition,
@@ -437,3 +438,23 @@ register(
               f"step h != 0; remainders r_i(h) undefined functions, nothing assumed of them; no limit taken",
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+def _cost_of_three(s):
+    """The mean squared error of a line through the origin over three examples (x_i, y_i)."""
+    return sp.Rational(1, 3) * sum((s["w"] * s[f"x_{k}"] - s[f"y_{k}"]) ** 2 for k in (1, 2, 3))
+
+
+_THREE = "w,x_1,x_2,x_3,y_1,y_2,y_3"
+register(exercise_claim(
+    "linearity.exercise-three-examples",
+    r"For $C(w) = \tfrac13 \sum_{i=1}^{3} (w x_i - y_i)^2$, "
+    r"$\partial C / \partial w = \tfrac23 \sum_{i=1}^{3} (w x_i - y_i)\, x_i$",
+    answer=Answer("2*((w*x_1 - y_1)*x_1 + (w*x_2 - y_2)*x_2 + (w*x_3 - y_3)*x_3)/3", _THREE, "dC/dw ="),
+    wrong=Answer("2*((w*x_1 - y_1)*x_1 + (w*x_2 - y_2)*x_2 + (w*x_3 - y_3)*x_3)", _THREE, "dC/dw ="),
+    truth=lambda s: limit_at_zero(difference_quotient(_cost_of_three(s), s["w"])),
+    control="the sum of the three gradients for the derivative of their mean (the 1/3 dropped)",
+    scope="every real w, x_i, y_i; the derivative from its definition (a limit of difference quotients)",
+))

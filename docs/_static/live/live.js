@@ -1,4 +1,5 @@
-// Live checks: "Re-run in your browser" under each claim and the "Check your own loss" panel.
+// Live checks: "Re-run in your browser" under each claim, the "Check your own loss" panel and the
+// exercises' answer boxes.
 // Nothing heavy loads with the page. The engine (a Web Worker, worker.js, that starts Pyodide and
 // the project's own wheel, all served by the site) starts once, when the reader comes near a live
 // element: points at or focuses the form or a re-run button, or scrolls a re-run button into view;
@@ -207,11 +208,47 @@
     });
   }
 
+  // An exercise's answer box: the engine decides whether the reader's answer equals the solution.
+  function describeAnswer(result) {
+    if (result.status === 2) return `Not checked: ${result.message}`;
+    if (result.equivalent) return `Right: your answer equals the solution (${result.method}).`;
+    const at = Object.entries(result.witness).map(([k, v]) => `${k} = ${v}`).join(", ");
+    return `Not equal to the solution: ${at ? `at ${at}` : "as numbers"} your answer is ${result.yours}, ` +
+      `the solution ${result.expected}.`;
+  }
+
+  function setUpAnswer(form) {
+    const output = form.querySelector(".gradavg-live-result");
+    const button = form.querySelector("button");
+    for (const near of ["pointerenter", "focusin"]) form.addEventListener(near, () => warmUp(output), { once: true });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!servedOverHttp()) { output.textContent = fileMessage(); return; }
+      if (form.dataset.outcome === "running") return;
+      button.disabled = true;
+      form.dataset.outcome = "running";
+      output.textContent = waitingText("Checking…");
+      try {
+        const { result } = await run({ kind: "answer", text: form.elements.namedItem("answer").value,
+                                       expected: form.dataset.expected, variables: form.dataset.variables },
+                                     Number(form.dataset.budget || BUDGET_SECONDS));
+        output.textContent = describeAnswer(result);
+        form.dataset.outcome = result.status === 0 ? "right" : result.status === 1 ? "wrong" : "refused";
+      } catch (error) {
+        output.textContent = error.message;
+        form.dataset.outcome = error.undecided ? "undecided" : "error";
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   function setUp() {
     const boxes = [...document.querySelectorAll(".gradavg-live[data-claim]")];
     boxes.forEach(setUpRerun);
     watchScrolling(boxes);
     document.querySelectorAll("form.gradavg-check-panel").forEach(setUpPanel);
+    document.querySelectorAll("form.gradavg-answer").forEach(setUpAnswer);
   }
   document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", setUp) : setUp();
 })();

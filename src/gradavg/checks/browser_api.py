@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from ..engine.claims import get
+from .answers import check_answer
 from .ledger_report import ledger_rows
 from .text_check import check_text
 
@@ -36,3 +37,14 @@ def rerun_claim_json(module: str, claim_id: str) -> str:
         (True, True)
     """
     return json.dumps(ledger_rows([get(claim_id, module=module).run()])[0])
+
+
+def check_answer_json(text: str, expected: str, variables: str) -> str:
+    """:func:`gradavg.checks.answers.check_answer` as JSON: an exercise's answer box asks this.
+
+    Example:
+        >>> import json
+        >>> json.loads(check_answer_json("2*w", "w + w", "w"))["equivalent"]
+        True
+    """
+    return json.dumps(check_answer(text, expected, variables))

@@ -103,8 +103,10 @@ def parse_names(text: str, option: str) -> list[str]:
     return names
 
 
-def parse_expression(text: str, symbols: dict[str, sp.Symbol]) -> sp.Expr:
+def parse_expression(text: str, symbols: dict[str, sp.Symbol], what: str = "loss") -> sp.Expr:
     """Parse ``text`` into a SymPy expression over ``symbols`` (name -> symbol), accepting only safe syntax.
+
+    ``what`` names the text in refusals ("the answer is empty").
 
     Raises:
         UnsafeExpression: the text uses anything outside the accepted grammar,
@@ -119,7 +121,7 @@ def parse_expression(text: str, symbols: dict[str, sp.Symbol]) -> sp.Expr:
         ...
         gradavg.checks.safeparse.UnsafeExpression: attribute access ('.') is not allowed
     """
-    return _parse(text, _Builder(symbols, "loss"))
+    return _parse(text, _Builder(symbols, what))
 
 
 def parse_cost(text: str, symbols: dict[str, sp.Expr], columns: dict[str, list[sp.Expr]]) -> sp.Expr:
@@ -214,8 +216,10 @@ class _Builder:
             if node.id in FUNCTIONS:
                 raise UnsafeExpression(f"{node.id!r} is a function: call it, as in {node.id}(...)")
             raise UnsafeExpression(
-                f"unknown name {node.id!r}: name it in --params or --data, or use one of the functions "
-                f"{', '.join(sorted(FUNCTIONS))}"
+                f"unknown name {node.id!r}: "
+                + ("name it in --params or --data, or use one of the functions" if self.what in ("loss", "cost")
+                   else f"the {self.what} may use {', '.join(self.symbols) or 'no names'} and the functions")
+                + f" {', '.join(sorted(FUNCTIONS))}"
             )
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand, depth + 1, power)

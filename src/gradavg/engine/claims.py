@@ -194,6 +194,34 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What an exercise asks its reader to type, and the solution the engine compares it with.
+
+    Attributes:
+        expression: the solution, in the syntax of :mod:`gradavg.checks.safeparse`
+            (``"2*(w*x + b - y)*x"``; a number such as ``"1/11"``).
+        variables: the names the answer may use, comma-separated (``"w,b,x,y"``; ``""`` for a number).
+        prompt: what the answer box asks for, as the reader sees it (``"dL/dw ="``).
+
+    Example:
+        >>> Answer("2*w", "w", "dL/dw =").variables
+        'w'
+        >>> Answer(" ", "w", "dL/dw =")
+        Traceback (most recent call last):
+        ...
+        ValueError: an answer needs an expression and a prompt
+    """
+
+    expression: str
+    variables: str
+    prompt: str
+
+    def __post_init__(self):
+        if not self.expression.strip() or not self.prompt.strip():
+            raise ValueError("an answer needs an expression and a prompt")
+
+
+@dataclass(frozen=True)
 class Claim:
     """A statement, its check, and the negative control that must fail.
 
@@ -210,6 +238,8 @@ class Claim:
         scope: how far the check reaches, in words: the generality actually
             checked ("every N >= 1; losses polynomial of degree <= 3 in (w, b)",
             "N <= 4 and every B <= N", "float64, at theta_0").
+        answer: for the claim behind an exercise's answer box, the :class:`Answer`
+            its check proves right (``None`` for every other claim).
 
     Example:
         >>> claim = Claim("demo.double", "$2x = x + x$", lambda: Verdict(True, "by hand", evidence="proof"),
@@ -229,6 +259,7 @@ class Claim:
     control_check: Callable[[], Verdict]
     evidence: str = ""
     scope: str = ""
+    answer: Answer | None = None
 
     def __post_init__(self):
         if self.evidence not in EVIDENCE:

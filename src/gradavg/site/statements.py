@@ -6,6 +6,9 @@ claim's id as its label::
     ```{prf:theorem} Gradient of a mean
     :label: linearity.general-n
     ```
+
+An exercise's solution (``{solution}``, :mod:`gradavg.site.sphinxext.exercises`) names the claim
+that checks it the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ NUMBERED = ("theorem", "proposition", "lemma", "corollary")
 OBSERVATION = "observation"
 #: The kinds of evidence a numbered statement may rest on.
 NUMBERED_EVIDENCE = ("proof", "exhaustive")
-_OPENING = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(" + "|".join((*NUMBERED, OBSERVATION)) + r")\}")
+#: The directive for an exercise's solution (:mod:`gradavg.site.sphinxext.exercises`): it names its claim the same way.
+SOLUTION = "solution"
+_OPENING = re.compile(r"^\s*(`{3,}|:{3,})\{(?:prf:(" + "|".join((*NUMBERED, OBSERVATION)) + r")|(" + SOLUTION + r"))\}")
 _LABEL = re.compile(r"^\s*:label:\s*(\S+)\s*$")
 _OPTION = re.compile(r"^\s*:[\w-]+:")
 
@@ -43,7 +48,7 @@ class Statement:
 
 
 def statements(docs: Path) -> list[Statement]:
-    r"""Every numbered statement and every observation under ``docs`` (page names without suffix, in path order).
+    r"""Every numbered statement, observation and exercise solution under ``docs`` (page names without suffix, in path order).
 
     Example:
         >>> import tempfile
@@ -70,7 +75,7 @@ def statements(docs: Path) -> list[Statement]:
                     break
                 if match := _LABEL.match(option):
                     label = match.group(1)
-            found.append(Statement(path, page, number + 1, opening.group(2), label))
+            found.append(Statement(path, page, number + 1, opening.group(2) or opening.group(3), label))
     return found
 
 

@@ -7,6 +7,7 @@
 - :mod:`.ledger`: each claim runs once, on the page that shows it; the ledger page collects the verdicts.
 - :mod:`.execution`: the execution cache, warm kernels, and cell errors that fail the build.
 - :mod:`.html_fixes`: what each written HTML page gets fixed and checked for.
+- :mod:`.exercises`: exercises with answer boxes the live engine decides, and solutions checked as claims.
 - :mod:`.meta_description`: each page's description for search engines, from its opening sentence.
 - :mod:`.figures`: every figure reserves its space, has a srcset and opens at full size.
 - :mod:`.katex_servers`: every KaTeX render server the build starts is stopped when it ends.
@@ -23,6 +24,7 @@ from importlib import metadata
 
 from .config import setup_config
 from .execution import setup_execution
+from .exercises import setup_exercises
 from .figures import setup_figures
 from .html_fixes import setup_html_fixes
 from .invalidation import setup_invalidation
@@ -44,6 +46,8 @@ def setup(app):
     # executing the pages, and the ledger built from what they showed
     setup_execution(app)
     setup_ledger(app)
+    # exercises: answer boxes and solutions, each solution checked by its claim
+    setup_exercises(app)
     # writing the HTML (fixed, and described for search engines), and the KaTeX render servers that typeset its math
     setup_html_fixes(app)
     setup_meta_description(app)
