@@ -1,6 +1,7 @@
 """The built site in a real browser: offline, typeset, nothing broken; and its live checks, run by Pyodide from the served site."""
 
 import re
+from fractions import Fraction
 from urllib.parse import urlparse
 
 import pytest
@@ -298,7 +299,7 @@ def test_a_runaway_check_is_stopped_and_the_engine_replaced(live):
 
 def test_a_claim_re_runs_in_the_browser_with_rounded_times(live, site_url):
     live.goto(f"{site_url}/linearity.html", wait_until="load")
-    box = live.locator('.gradavg-live[data-claim="linearity.general-n"]')
+    box = live.locator('.gradavg-live[data-claim="linearity.general-n"]').first  # the statement's (a solution repeats it)
     box.get_by_role("button").click()
     live.wait_for_function("""() => document.querySelector('.gradavg-live[data-claim="linearity.general-n"]')
                                .dataset.outcome""", timeout=90000)
@@ -306,6 +307,36 @@ def test_a_claim_re_runs_in_the_browser_with_rounded_times(live, site_url):
     assert "In your browser: the claim holds" in box.inner_text()
     times = printed_seconds(box.inner_text())
     assert len(times) == 2 and all(ROUNDED_SECONDS.fullmatch(t) for t in times), box.inner_text()
+
+
+def answer(page, exercise, text):
+    """Type an answer into exercise ``exercise``'s box, press its button, wait for the engine; (outcome, text)."""
+    form = page.locator(f"#exercise-{exercise} form.gradavg-answer")
+    form.evaluate("form => { form.dataset.outcome = ''; }")
+    form.get_by_role("textbox").fill(text)
+    form.get_by_role("button", name="Check my answer").click()
+    page.wait_for_function(f"() => ({SETTLED})(document.querySelector('#exercise-{exercise} form.gradavg-answer'))",
+                           timeout=90000)
+    return form.get_attribute("data-outcome"), form.locator(".gradavg-live-result").inner_text()
+
+
+def test_an_answer_box_tells_a_right_answer_from_a_wrong_one_with_a_witness(live, site_url):
+    live.goto(f"{site_url}/linearity.html", wait_until="load")
+    box = live.locator("#exercise-1 form.gradavg-answer")
+    assert box.get_by_role("textbox", name="dC/dw =").is_visible()
+    # the solution in another form: expanded, terms in another order
+    outcome, text = answer(live, 1, "2*w*(x_1**2 + x_2**2 + x_3**2)/3 - 2*(x_1*y_1 + x_2*y_2 + x_3*y_3)/3")
+    assert outcome == "right" and text.startswith("Right: your answer equals the solution (symbolic: cancel)"), text
+    # the nearest mistake: the sum of the gradients, the 1/3 dropped
+    outcome, text = answer(live, 1, "2*((w*x_1 - y_1)*x_1 + (w*x_2 - y_2)*x_2 + (w*x_3 - y_3)*x_3)")
+    assert outcome == "wrong" and re.match(r"Not equal to the solution: at w = \S+, x_1 = .* your answer is \S+, "
+                                           r"the solution \S+\.$", text), text
+    yours, solution = re.search(r"your answer is (\S+), the solution (\S+)\.$", text).groups()
+    assert Fraction(yours) == 3 * Fraction(solution) != 0, text
+    outcome, text = answer(live, 1, "__import__('os')")
+    assert outcome == "refused" and text.startswith("Not checked: error:"), text
+    # the solution stays hidden until the reader opens it
+    assert live.locator("details.gradavg-solution").first.get_attribute("open") is None
 
 
 SCROLL_AND_SETTLE = """async (y) => {

@@ -79,6 +79,13 @@ def bad_build(tmp_path_factory) -> tuple[str, dict]:
     lines["glossary"] = glossary.read_text().count("\n")
     glossary.write_text(glossary.read_text() + f"\n```{{prf:theorem}} Overstated\n:label: {sampled.id}\n\nSo.\n```\n"
                         f"\n```{{prf:observation}} Labelled\n:label: {sampled.id}\n\nSo.\n```\n")
+    # exercises: a solution before any exercise, an exercise with no solution, an answer box on a claim with no
+    # answer, and a solution that does not show its claim's verdict
+    (docs / "bad_exercises.md").write_text(
+        "---\norphan: true\n---\n\n# Bad exercises\n\n:::{solution}\n:label: linearity.sum-rule\n\nEarly.\n:::\n\n"
+        ":::{exercise} Alone\n\nNo solution follows.\n:::\n\n"
+        ":::{exercise} Unanswerable\n:answer: linearity.sum-rule\n\nNo answer.\n:::\n\n"
+        ":::{solution}\n:label: linearity.sum-rule\n\nShows nothing.\n:::\n")
     build = sphinx_build(docs, tmp_path / "out")
     assert build.returncode != 0
     return build.stdout + build.stderr, lines
@@ -97,6 +104,14 @@ def test_statements_must_name_known_claims_rest_on_their_evidence_and_claims_mus
     assert "claim 'linearity.general-n' is used by no page" in log
     assert f"glossary.md:{lines['glossary'] + 2}: WARNING: a theorem rests on sampled evidence" in log
     assert log.count("rests on sampled evidence") == 1, "the observation must pass"
+
+
+def test_exercises_without_solutions_or_checked_claims_fail_the_build(bad_build):
+    log, _ = bad_build
+    assert "bad_exercises.md:7: ERROR: a solution must follow its {exercise}" in log
+    assert "bad_exercises.md:13: WARNING: exercise 1 has no {solution}" in log
+    assert "ERROR: exercise 2: claim 'linearity.sum-rule' has no answer for an answer box" in log
+    assert "WARNING: the solution of exercise 2 does not show the verdict of its claim 'linearity.sum-rule'" in log
 
 
 def test_a_formula_katex_cannot_render_fails_the_build(bad_build):

@@ -72,6 +72,7 @@ class ExerciseDirective(SphinxDirective):
         number = self.env.temp_data[_COUNTER] = self.env.temp_data.get(_COUNTER, 0) + 1
         node = exercise(ids=[f"exercise-{number}"], classes=["gradavg-exercise"], number=number,
                         answer=self.options.get("answer"))
+        self.set_source_info(node)
         title = f"Exercise {number}" + (f": {self.arguments[0]}" if self.arguments else "")
         heading, messages = self.parse_inline(title, lineno=self.lineno)
         node += nodes.rubric(title, "", *heading, **{"heading-level": 3})
@@ -99,6 +100,7 @@ class SolutionDirective(SphinxDirective):
         if "label" not in self.options:
             raise self.error(f"the solution of exercise {number} names no claim: give it ':label: <claim id>'")
         node = solution(classes=["gradavg-solution"], number=number, claim=self.options["label"])
+        self.set_source_info(node)
         node += self.parse_content_to_nodes()
         return [node]
 
