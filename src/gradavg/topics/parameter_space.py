@@ -26,8 +26,8 @@ def anscombe_standardised() -> tuple[np.ndarray, np.ndarray]:
         >>> round(float(z.mean()), 12), round(float(z.std()), 12)
         (0.0, 1.0)
     """
-    x = ANSCOMBE_I_X.copy()
-    return (x - x.mean()) / x.std(), ANSCOMBE_I_Y.copy()
+    x = np.array(ANSCOMBE_I_X, dtype=float)
+    return (x - x.mean()) / x.std(), np.array(ANSCOMBE_I_Y, dtype=float)
 
 
 def anscombe_exact() -> tuple[list[sp.Expr], list[sp.Rational]]:
