@@ -47,3 +47,17 @@ def test_a_claim_that_needs_numpy_is_not_offered_and_cannot_run_without_it():
     assert "numpy" in third_party_needs(module)
     assert 'class="gradavg-live"' not in live_html(claim_id)
     assert run_without_numpy([(module, claim_id)])[claim_id].startswith("ImportError")
+
+
+#: the families whose every claim the browser re-runs: their checks' arithmetic is exact, with no NumPy (issue 26)
+BROWSER_FAMILIES = ("linearity", "mean-or-sum", "nonadditive", "parameter-space", "population", "same-point",
+                    "unbiased", "variance")
+
+
+def test_every_claim_of_the_families_without_numpy_is_offered():
+    # the rule reads needs from the source: a module that imported NumPy again would withdraw its buttons silently
+    offered = {}
+    for claim in ledger():
+        family = claim.id.partition(".")[0]
+        offered[family] = offered.get(family, True) and 'class="gradavg-live"' in live_html(claim.id)
+    assert {family: offered.get(family) for family in BROWSER_FAMILIES} == dict.fromkeys(BROWSER_FAMILIES, True)
