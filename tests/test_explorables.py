@@ -1,5 +1,6 @@
 """Explorable figures: the markup and data a cell writes, the PDF's fallback, and which pages load the script."""
 
+import html
 import json
 import re
 
@@ -76,6 +77,7 @@ def test_without_a_fallback_there_is_no_png():
 def test_the_script_goes_to_a_page_with_an_explorable_and_not_to_others():
     assert shows_explorable(Explorable("contours", {}, "text")._repr_html_())
     assert not shows_explorable('<figure class="align-default"><img alt="A plot" src="_images/p.png" /></figure>')
+    assert not shows_explorable(html.escape(Explorable("contours", {}, "text")._repr_html_()))  # the API reference
 
 
 def test_in_the_built_site_only_pages_with_an_explorable_load_its_script(built_site):
@@ -88,7 +90,7 @@ def test_in_the_built_site_only_pages_with_an_explorable_load_its_script(built_s
         if re.search(r'<script [^>]*src="[^"]*_static/' + re.escape(EXPLORE_SCRIPT) + r'\?[^"]*" type="module"', text) \
                 or re.search(r'<script [^>]*type="module"[^>]*src="[^"]*_static/' + re.escape(EXPLORE_SCRIPT), text):
             loading.add(name)
-        if 'data-explore="' in text:
+        if '<figure class="gradavg-explore" data-explore="' in text:
             showing.add(name)
     assert showing, "no page shows an explorable figure"
     assert loading == showing
