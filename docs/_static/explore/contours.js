@@ -2,7 +2,7 @@
 // .explorer_data): the right picture, all at one point, or the mistaken one, each example at its own place.
 import { drawing, el, linear, shown, throttled } from "./svg.js";
 
-const MARGIN = { left: 50, right: 12, top: 10, bottom: 44 };
+const MARGIN = { left: 56, right: 12, top: 10, bottom: 50 };
 const STEP = 0.05, BIG_STEP = 0.5;  // arrow keys move the point by these, in parameter units
 const LONGEST = 2.6;                // the longest example arrow, in parameter units, as in the static figure
 const SPOKEN_EVERY_MS = 1500;       // the text alternative speaks at most this often while the point moves
@@ -77,15 +77,15 @@ function axes(svg, data, x, y, height) {
   el("rect", { class: "frame", x: x(w0), y: y(b1), width: x(w1) - x(w0), height: y(b0) - y(b1) }, group);
   for (let w = Math.ceil(w0); w <= w1; w++) {
     el("line", { x1: x(w), x2: x(w), y1: y(b0), y2: y(b0) + 5 }, group);
-    el("text", { x: x(w), y: y(b0) + 19, "text-anchor": "middle" }, group).textContent = shown(w, 0);
+    el("text", { x: x(w), y: y(b0) + 22, "text-anchor": "middle" }, group).textContent = shown(w, 0);
   }
   for (let b = Math.ceil(b0); b <= b1; b++) {
     el("line", { x1: x(w0) - 5, x2: x(w0), y1: y(b), y2: y(b) }, group);
-    el("text", { x: x(w0) - 8, y: y(b) + 5, "text-anchor": "end" }, group).textContent = shown(b, 0);
+    el("text", { x: x(w0) - 8, y: y(b) + 6, "text-anchor": "end" }, group).textContent = shown(b, 0);
   }
   el("text", { x: (x(w0) + x(w1)) / 2, y: height - 6, "text-anchor": "middle" }, group).textContent = "slope w";
-  el("text", { x: 14, y: (y(b0) + y(b1)) / 2, "text-anchor": "middle",
-               transform: `rotate(-90 14 ${(y(b0) + y(b1)) / 2})` }, group).textContent = "intercept b";
+  el("text", { x: 16, y: (y(b0) + y(b1)) / 2, "text-anchor": "middle",
+               transform: `rotate(-90 16 ${(y(b0) + y(b1)) / 2})` }, group).textContent = "intercept b";
 }
 
 function line(...parts) {
