@@ -34,7 +34,7 @@ function angle(u, v) {
 }
 
 /** Everything the picture shows at theta, computed here from the examples (and exposed for the tests). */
-export function state(data, theta, picture) {
+function state(data, theta, picture) {
   const n = data.z.length;
   const places = data.z.map((_, i) => picture === "mistaken" ? [theta[0] + data.places[i][0], theta[1] + data.places[i][1]] : theta);
   const gradients = data.z.map((z, i) => exampleGradient(places[i], z, data.y[i]));
