@@ -46,7 +46,7 @@ def answer_box_html(claim_id: str, number: int) -> str:
         raise ValueError(f"claim {claim_id!r} has no answer for an answer box (give it one: gradavg.checks.answers."
                          "exercise_claim)")
     names = ", ".join(name.strip() for name in answer.variables.split(",") if name.strip())
-    uses = f"in {html.escape(names)}" if names else "a number"
+    what = f"an expression in {html.escape(names)}" if names else "a number"
     field = f"exercise-{number}-answer"
     return (f'<form class="gradavg-answer" data-claim="{html.escape(claim_id)}" '
             f'data-expected="{html.escape(answer.expression)}" data-variables="{html.escape(answer.variables)}">'
@@ -54,7 +54,7 @@ def answer_box_html(claim_id: str, number: int) -> str:
             f'<input id="{field}" name="answer" type="text" required autocomplete="off" autocapitalize="off" '
             f'spellcheck="false" aria-describedby="{field}-syntax"> '
             '<button type="submit">Check my answer</button>'
-            f'<span class="gradavg-answer-syntax" id="{field}-syntax">Type an expression {uses}: '
+            f'<span class="gradavg-answer-syntax" id="{field}-syntax">Type {what}: '
             "<code>*</code> multiplies, <code>**</code> raises to a power, fractions stay exact "
             "(<code>1/11</code>). The engine in your browser decides whether it equals the solution.</span>"
             '<span class="gradavg-live-result" role="status" aria-live="polite"></span></form>')
