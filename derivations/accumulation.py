@@ -185,3 +185,82 @@ register(
         scope="squared-error linear regression, one feature; M = 3 workers with shards 2 + 3 + 4 only; data and parameters symbolic",
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+from gradavg.engine.gradients import difference_quotient, limit_at_zero  # noqa: E402
+
+
+def _gradient(cost: sp.Expr) -> list[sp.Expr]:
+    """One backward pass: the gradient of ``cost`` in (w, b), each entry the limit of its difference quotient."""
+    return [limit_at_zero(difference_quotient(cost, p)) for p in MODEL.params]
+
+
+def _the_only_value(differences: list[sp.Expr], unknown: sp.Symbol) -> sp.Expr:
+    """The one number that makes every difference (affine in ``unknown``) vanish for all data and parameters.
+
+    ``ArithmeticError`` when there is none: a value that depends on the data, or two components that disagree.
+    """
+    values = set()
+    for difference in differences:
+        expanded = sp.expand(difference)
+        values.add(sp.cancel(-expanded.coeff(unknown, 0) / expanded.coeff(unknown, 1)))
+    if len(values) != 1 or not next(iter(values)).is_number:
+        raise ArithmeticError(f"no single number for {unknown} makes the sides equal: {values}")
+    return values.pop()
+
+
+def _shares(sizes) -> tuple[list[list[sp.Expr]], list[sp.Expr]]:
+    """The examples' losses cut into consecutive parts of ``sizes``, and the gradient of the whole batch's mean."""
+    losses = _losses(sum(sizes))
+    parts = [losses[sum(sizes[:k]):sum(sizes[:k + 1])] for k in range(len(sizes))]
+    return parts, _gradient(sum(losses) / len(losses))
+
+
+def _mean_loss_weight(_symbols) -> sp.Expr:
+    """The c with c grad(mean of B_1) + (1 - c) grad(mean of B_2) = grad C for B_1, B_2 of 2 and 6 examples."""
+    c = sp.Symbol("c")
+    (first, second), whole = _shares((2, 6))
+    accumulated = [c * g1 + (1 - c) * g2
+                   for g1, g2 in zip(_gradient(sum(first) / len(first)), _gradient(sum(second) / len(second)))]
+    return _the_only_value([a - g for a, g in zip(accumulated, whole)], c)
+
+
+register(exercise_claim(
+    "accumulation.exercise-mean-loss-weight",
+    r"For squared-error linear regression with one feature and micro-batches of 2 and 6 examples: "
+    r"$c\,\nabla \bar L_{B_1} + (1 - c)\,\nabla \bar L_{B_2} = \nabla C$ for all data and $(w, b)$ exactly when "
+    r"$c = 1/4$",
+    answer=Answer("1/4", "", "c ="),
+    wrong=Answer("1/2", "", "c ="),
+    truth=_mean_loss_weight,
+    control="equal weights for the two micro-batch means: the mean of means",
+    scope="squared-error linear regression, one feature; micro-batches of 2 and 6 examples; data and parameters "
+          "symbolic; each gradient from its definition (a limit of difference quotients)",
+))
+
+
+def _global_count_under_averaging(_symbols) -> sp.Expr:
+    """The r with (1/M) sum_m grad(sum_{S_m} L_i / N) = r grad C, for M = 4 workers of 3 examples and N = 12."""
+    r = sp.Symbol("r")
+    shards, whole = _shares((3, 3, 3, 3))
+    n = sum(map(len, shards))
+    averaged = [sum(column) / len(shards) for column in zip(*(_gradient(sum(shard) / n) for shard in shards))]
+    return _the_only_value([a - r * g for a, g in zip(averaged, whole)], r)
+
+
+register(exercise_claim(
+    "accumulation.exercise-global-count-averaged",
+    r"For squared-error linear regression with one feature and $M = 4$ workers of 3 examples, each "
+    r"differentiating its summed loss divided by $N = 12$ and an all-reduce that averages: the result is "
+    r"$\frac14 \nabla C$",
+    answer=Answer("1/4", "", "r ="),
+    wrong=Answer("1", "", "r ="),
+    truth=_global_count_under_averaging,
+    control="the result taken for the full gradient, r = 1: Goyal et al.'s division by N under an averaging all-reduce",
+    scope="squared-error linear regression, one feature; 4 shards of 3 examples; data and parameters symbolic; each "
+          "gradient from its definition (a limit of difference quotients)",
+))

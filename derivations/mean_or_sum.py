@@ -227,3 +227,76 @@ register(
                "written out in full with beta_1 = 0.9, beta_2 = 0.999 and symbolic gradients"),
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+
+
+def _closed_forms(penalty: sp.Expr = sp.S.Zero, mean_penalty: sp.Expr = sp.S.Zero) -> tuple[sp.Expr, sp.Expr]:
+    """The sum and the mean of the losses (the mean as the sum of L_i / N), each in sufficient statistics, penalised."""
+    return (as_statistics(sp.Sum(_loss(i), (i, 1, N)))[0] + penalty,
+            as_statistics(sp.Sum(_loss(i) / N, (i, 1, N)))[0] + mean_penalty)
+
+
+def _in_answer_symbols(expr: sp.Expr, s) -> sp.Expr:
+    """``expr`` with this module's N, eta and lambda replaced by the answer's symbols ``N``, ``eta`` and ``lam``."""
+    return expr.xreplace({mine: s[name] for mine, name in ((N, "N"), (eta, "eta"), (lam, "lam")) if name in s})
+
+
+def _step_on_the_mean(s) -> sp.Expr:
+    """The step size e with theta - eta grad S = theta - e grad C, each gradient by definition of its closed form."""
+    total, mean = _closed_forms()
+    ratios = {sp.cancel(eta * _by_definition(total, p) / _by_definition(mean, p)) for p in PARAMS}
+    if len(ratios) != 1:
+        raise ArithmeticError(f"the components need different step sizes: {ratios}")
+    return _in_answer_symbols(ratios.pop(), s)
+
+
+register(exercise_claim(
+    "mean-or-sum.exercise-step-on-mean",
+    r"For every $N \ge 1$ and squared-error losses $L_i = (w x_i + b - y_i)^2$: a step of size $\eta$ on "
+    r"$S = \sum_i L_i$ is the step of size $\eta N$ on $C = S/N$",
+    answer=Answer("eta*N", "eta,N", "step size on the mean ="),
+    wrong=Answer("eta/N", "eta,N", "step size on the mean ="),
+    truth=_step_on_the_mean,
+    control="the factor inverted, eta / N",
+    scope="every N >= 1 (N symbolic) and symbolic data; the gradients of S and of C (written as the sum of L_i / N) "
+          "each the limit of the difference quotient of its closed form in sufficient statistics",
+))
+
+
+def _strength_on_the_mean(s) -> sp.Expr:
+    """The mu for which C + mu/2 |theta|^2 has the minimiser of S + lambda/2 |theta|^2, for all data.
+
+    Each minimiser solves its own gradient equations (gradients by definition of the closed forms). The slopes of
+    the two minimisers are equal at the roots in mu of their difference's numerator; the one root that does not
+    depend on the data is the answer, and the intercepts must then agree too.
+    """
+    mu = sp.Symbol("mu", positive=True)
+    total, mean = _closed_forms(lam / 2 * SQUARED_NORM, mu / 2 * SQUARED_NORM)
+    minimisers = [sp.solve([_by_definition(cost, p) for p in PARAMS], PARAMS, dict=True) for cost in (total, mean)]
+    if any(len(found) != 1 for found in minimisers):
+        raise ArithmeticError(f"expected one minimiser each, found {minimisers}")
+    (of_sum,), (of_mean,) = minimisers
+    roots = sp.solve(sp.together(of_sum[w] - of_mean[w]).as_numer_denom()[0], mu)
+    for_all_data = [root for root in roots if root.free_symbols <= {N, lam}]
+    if len(for_all_data) != 1 or sp.cancel(sp.together((of_sum[b] - of_mean[b]).subs(mu, for_all_data[0]))) != 0:
+        raise ArithmeticError(f"expected one strength on the mean for all data, found {roots}")
+    return _in_answer_symbols(for_all_data[0], s)
+
+
+register(exercise_claim(
+    "mean-or-sum.exercise-strength-on-mean",
+    r"For every $N \ge 1$ and squared-error losses as above, with $\lVert\theta\rVert^2 = w^2 + b^2$: "
+    r"$C + \frac{\mu}{2}\lVert\theta\rVert^2$ has the minimiser of $S + \frac{\lambda}{2}\lVert\theta\rVert^2$ "
+    r"for all data exactly when $\mu = \lambda/N$",
+    answer=Answer("lam/N", "lam,N", "mu ="),
+    wrong=Answer("lam*N", "lam,N", "mu ="),
+    truth=_strength_on_the_mean,
+    control="the factor inverted, mu = lambda N",
+    scope="every N >= 1 (N symbolic), lambda > 0 and symbolic data; each minimiser the solution of its gradient "
+          "equations, the gradients limits of the difference quotients of the closed forms in sufficient statistics",
+))

@@ -504,3 +504,53 @@ register(Claim.contrasting(
     evidence="proof",
     scope="every N >= 1; labels symbolic; every theta in (0, 1)",
 ))
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+
+
+def _no_intercept_losses(s) -> list[sp.Expr]:
+    """The squared errors (w x_i - y_i)^2 of a line through the origin on two examples, in the answer's symbols."""
+    return [(s["w"] * s[f"x_{k}"] - s[f"y_{k}"]) ** 2 for k in (1, 2)]
+
+
+def _slope_by_definition(cost: sp.Expr, s) -> sp.Expr:
+    """d cost / dw as the limit of its difference quotient: no product or chain rule applied."""
+    return limit_at_zero(difference_quotient(cost, s["w"]))
+
+
+_TWO = "w,x_1,x_2,y_1,y_2"
+register(exercise_claim(
+    "nonadditive.exercise-product-gradient",
+    r"For $L_i = (w x_i - y_i)^2$ and $C = L_1 L_2$: "
+    r"$\partial C/\partial w = 2(w x_1 - y_1)x_1\,L_2 + 2(w x_2 - y_2)x_2\,L_1$",
+    answer=Answer("2*(w*x_1 - y_1)*x_1*(w*x_2 - y_2)**2 + 2*(w*x_2 - y_2)*x_2*(w*x_1 - y_1)**2", _TWO, "dC/dw ="),
+    wrong=Answer("2*(w*x_1 - y_1)*x_1*(w*x_1 - y_1)**2 + 2*(w*x_2 - y_2)*x_2*(w*x_2 - y_2)**2", _TWO, "dC/dw ="),
+    truth=lambda s: _slope_by_definition(sp.Mul(*_no_intercept_losses(s)), s),
+    control="each example's gradient weighted by its own loss instead of the other example's",
+    scope="every real w, x_i, y_i; two examples; dC/dw from its definition (a limit of difference quotients)",
+))
+
+
+def _square_of_mean_factor(s) -> sp.Expr:
+    """dC/dw over the mean of the per-example dL_i/dw, for C the squared mean loss: each derivative by definition."""
+    losses = _no_intercept_losses(s)
+    mean_gradient = sum(_slope_by_definition(loss, s) for loss in losses) / 2
+    return sp.cancel(_slope_by_definition((sum(losses) / 2) ** 2, s) / mean_gradient)
+
+
+register(exercise_claim(
+    "nonadditive.exercise-square-of-mean-factor",
+    r"For $L_i = (w x_i - y_i)^2$, $\bar L = \frac12(L_1 + L_2)$ and $C = \bar L^2$: "
+    r"$\partial C/\partial w = r \cdot \frac12(\partial L_1/\partial w + \partial L_2/\partial w)$ with "
+    r"$r = 2\bar L = L_1 + L_2$",
+    answer=Answer("(w*x_1 - y_1)**2 + (w*x_2 - y_2)**2", _TWO, "r ="),
+    wrong=Answer("((w*x_1 - y_1)**2 + (w*x_2 - y_2)**2)/2", _TWO, "r ="),
+    truth=_square_of_mean_factor,
+    control="the mean loss itself for the factor, r = (L_1 + L_2)/2: the chain rule's 2 dropped",
+    scope="every real w, x_i, y_i, as rational functions (r is the ratio wherever the mean gradient is nonzero); "
+          "two examples; every derivative from its definition (a limit of difference quotients)",
+))

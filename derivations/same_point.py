@@ -148,3 +148,61 @@ register(
         scope="each N = 1, 2, 3, 4: quadratic losses on R^2 with free coefficients; every eta",
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+from gradavg.engine.gradients import difference_quotient, limit_at_zero  # noqa: E402
+
+
+def _slope(loss_of, point: sp.Expr) -> sp.Expr:
+    """The derivative of the one-parameter loss ``loss_of(v)`` at ``point``, as the limit of its difference quotient."""
+    v = sp.Symbol("v", real=True)
+    return limit_at_zero(difference_quotient(loss_of(v), v)).xreplace({v: point})
+
+
+def _stale_error(s) -> sp.Expr:
+    """L'(w_{t-tau}) - L'(w_t) for L(v) = a v^2/2 - b v, where the tau updates in between moved w by -eta tau g."""
+    def loss(v):
+        return s["a"] * v**2 / 2 - s["b"] * v
+
+    return _slope(loss, s["w"] + s["eta"] * s["tau"] * s["g"]) - _slope(loss, s["w"])
+
+
+_STALE = "a,b,w,eta,tau,g"
+register(exercise_claim(
+    "same-point.exercise-stale-error",
+    r"For $L(w) = \tfrac12 a w^2 - b w$ and $w_t = w_{t-\tau} - \eta\tau g$ ($\tau$ SGD updates whose directions "
+    r"have mean $g$): $L'(w_{t-\tau}) - L'(w_t) = a\,\eta\tau g$",
+    answer=Answer("a*eta*tau*g", _STALE, "L'(w_{t-tau}) - L'(w_t) ="),
+    wrong=Answer("-a*eta*tau*g", _STALE, "L'(w_{t-tau}) - L'(w_t) ="),
+    truth=_stale_error,
+    control="the shift taken as w_t - w_{t-tau} = -eta tau g (the sign flipped)",
+    scope="every real a, b, w_t, eta, tau, g; one parameter; each derivative from its definition "
+          "(a limit of difference quotients)",
+))
+
+
+def _two_step_gap(s) -> sp.Expr:
+    """Two per-example steps from w minus one step along the summed gradient at w, each slope by definition."""
+    losses = [lambda v, k=k: s[f"a_{k}"] * v**2 / 2 - s[f"b_{k}"] * v for k in (1, 2)]
+    w, eta = s["w"], s["eta"]
+    after_first = w - eta * _slope(losses[0], w)
+    after_second = after_first - eta * _slope(losses[1], after_first)
+    return sp.expand(after_second - (w - eta * (_slope(losses[0], w) + _slope(losses[1], w))))
+
+
+_EPOCH = "a_1,a_2,b_1,b_2,w,eta"
+register(exercise_claim(
+    "same-point.exercise-two-steps",
+    r"For $L_i(w) = \tfrac12 a_i w^2 - b_i w$, $i = 1, 2$: the steps $w_1 = w - \eta L_1'(w)$, "
+    r"$w_2 = w_1 - \eta L_2'(w_1)$ end at $w - \eta(L_1'(w) + L_2'(w)) + \eta^2 a_2 (a_1 w - b_1)$",
+    answer=Answer("eta**2*a_2*(a_1*w - b_1)", _EPOCH, "w_2 - (w - eta*(L_1'(w) + L_2'(w))) ="),
+    wrong=Answer("eta**2*a_1*(a_2*w - b_2)", _EPOCH, "w_2 - (w - eta*(L_1'(w) + L_2'(w))) ="),
+    truth=_two_step_gap,
+    control="the Hessians' order swapped, eta^2 H_1 g_2 for eta^2 H_2 g_1",
+    scope="every real a_i, b_i, w, eta; two examples, one parameter; the two steps run symbolically, each slope "
+          "from its definition (a limit of difference quotients)",
+))
