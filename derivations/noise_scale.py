@@ -243,3 +243,43 @@ register(
               "where G != 0; losses |theta - x_i|^2 / 2 in two dimensions; every batch also enumerated for (N, B) in {(2, 1), (2, 2), (2, 3), (3, 2)}",
     )
 )
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from fractions import Fraction  # noqa: E402
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+from gradavg.topics.noise_scale import best_improvement  # noqa: E402
+
+#: the exercise's per-example gradients, g_i = theta - x_i at theta = 0 for the losses |theta - x_i|^2 / 2
+EXERCISE_GRADIENTS = [(1, 0), (3, 2), (2, 4)]
+
+
+def noise_scale_from_best_step(gradients, batch_size: int) -> sp.Expr:
+    """B_simple read off what it predicts: B ((|G|^2/2) / best expected decrease - 1), every batch enumerated.
+
+    By :func:`best_improvement` (each batch's step taken, the cost evaluated at the new point)
+    and the theorem noise-scale.optimal-step, never from tr(Sigma) / |G|^2.
+
+    Example:
+        >>> noise_scale_from_best_step([(0,), (2,)], 1)
+        1
+    """
+    points = [[-component for component in g] for g in gradients]
+    mean = [Fraction(sum(column), len(gradients)) for column in zip(*gradients)]
+    size = sp.Rational(sum(m * m for m in mean))
+    best = best_improvement(points, [0] * len(mean), batch_size)
+    return sp.sympify(batch_size * (size / 2 / best - 1))
+
+
+register(exercise_claim(
+    "noise-scale.exercise-three-gradients",
+    r"For the per-example gradients $(1, 0), (3, 2), (2, 4)$, $B_{\text{simple}} = \frac{5}{12}$",
+    answer=Answer("5/12", "", "B_simple ="),
+    wrong=Answer("5/8", "", "B_simple ="),
+    truth=lambda s: noise_scale_from_best_step(EXERCISE_GRADIENTS, 2),
+    control="tr(Sigma) with divisor N - 1 (torch.var's default): 5/8",
+    scope="these three gradients; the truth from the best expected decrease of one step with every batch of 2 "
+          "drawn with replacement enumerated (noise-scale.optimal-step), not from tr(Sigma) / |G|^2",
+))

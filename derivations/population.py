@@ -186,3 +186,50 @@ register(
               "of writing its max; symbolic",
     )
 )
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+from gradavg.engine.gradients import difference_quotient, limit_at_zero  # noqa: E402
+
+
+def risk_derivative_by_definition(loss: sp.Expr, density: sp.Expr, support, theta: sp.Expr) -> sp.Expr:
+    """dR/dtheta at ``theta``: R integrated against the density, then the limit of its difference quotient.
+
+    Never the derivative of the loss: this is the route that is right where the two routes differ.
+
+    Example:
+        >>> risk_derivative_by_definition(sp.Piecewise((1, X < THETA), (0, True)), sp.Integer(1), (0, 1),
+        ...                               sp.Rational(1, 3))
+        1
+    """
+    risk = sp.integrate(loss * density, (X, *support)).rewrite(sp.Piecewise)  # Min/Max have no series: limits need pieces
+    return limit_at_zero(difference_quotient(risk, THETA).xreplace({THETA: theta}))
+
+
+_RISK = "theta, mu, s"
+register(exercise_claim(
+    "population.exercise-exponential-risk",
+    r"For $x \sim \mathcal{N}(\mu, s^2)$ and $L(\theta, x) = e^{\theta x}$, "
+    r"$R'(\theta) = (\mu + \theta s^2)\, e^{\theta\mu + \theta^2 s^2/2}$",
+    answer=Answer("(mu + theta*s**2)*exp(theta*mu + theta**2*s**2/2)", _RISK, "dR/dtheta ="),
+    wrong=Answer("mu*exp(theta*mu + theta**2*s**2/2)", _RISK, "dR/dtheta ="),
+    truth=lambda s: risk_derivative_by_definition(sp.exp(THETA * X), normal_density(X, MU, STD), (-sp.oo, sp.oo),
+                                                  THETA).xreplace({THETA: s["theta"], MU: s["mu"], STD: s["s"]}),
+    control="E[x] R(theta), the mean of x times the risk (as if x and exp(theta x) were uncorrelated)",
+    scope="every real theta and mu and every s > 0 (the answer, a function of s^2, is compared at every real s); "
+          "the truth is the risk integrated against the normal density and differentiated from its definition",
+))
+
+register(exercise_claim(
+    "population.exercise-zero-one-risk",
+    r"For $L(\theta, x) = [x < \theta]$ and $x$ uniform on $(0, 1)$, $R'(\frac13) = 1$",
+    answer=Answer("1", "", "dR/dtheta at 1/3 ="),
+    wrong=Answer("0", "", "dR/dtheta at 1/3 ="),
+    truth=lambda s: risk_derivative_by_definition(sp.Piecewise((1, X < THETA), (0, True)), sp.Integer(1), (0, 1),
+                                                  sp.Rational(1, 3)),
+    control="0, the mean of the per-example derivatives (zero wherever they exist): the swap taken for granted",
+    scope="theta = 1/3; the truth is the risk integrated against the uniform density and differentiated from its "
+          "definition",
+))

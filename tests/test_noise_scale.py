@@ -51,3 +51,10 @@ def test_noise_scale_along_descent_on_unseen_data():
     assert run["noise_scale"][0] == pytest.approx(float(noise_scale(grads.tolist())))
     noise_scale_figure(run, 25)
     matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3])
+def test_the_exercise_reads_the_noise_scale_off_the_best_step_at_every_batch_size(batch_size):
+    from gradavg.derivations.noise_scale import noise_scale_from_best_step
+    gradients = [[2, -1], [0, 3], [1, 1], [5, 0]]  # not the exercise's
+    assert noise_scale_from_best_step(gradients, batch_size) == noise_scale(gradients)

@@ -89,3 +89,11 @@ def test_kink_instances_are_distinct_and_the_lemma_rejects_a_concave_loss():
     assert len({tuple(map(repr, x)) for x in instances}) == len(instances) == 14
     verdict = claims._kink_lemma([(claims.SLOPE, claims.OFFSET, [(-1, claims.SPREAD)])], [claims.SPREAD])
     assert not verdict.holds and verdict.gap[0] < 0
+
+
+def test_the_exercises_differentiate_the_risk_not_the_loss():
+    from gradavg.derivations.population import risk_derivative_by_definition
+    jump = sp.Piecewise((2, X < THETA), (0, True))
+    assert risk_derivative_by_definition(jump, sp.Integer(1), (0, 1), sp.Rational(1, 2)) == 2
+    # R(theta) = 2 theta^2 / 3, so R'(3) = 4
+    assert risk_derivative_by_definition(THETA**2 * X, 2 * X, (0, 1), sp.Integer(3)) == 4
