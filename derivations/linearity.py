@@ -458,3 +458,27 @@ register(exercise_claim(
     control="the sum of the three gradients for the derivative of their mean (the 1/3 dropped)",
     scope="every real w, x_i, y_i; the derivative from its definition (a limit of difference quotients)",
 ))
+
+
+def _stale_gap(s):
+    """(g_1(w) + g_2(w + d)) / 2 - C'(w) for L_k = (w - x_k)^2: every derivative a limit of difference quotients."""
+    losses = [(s["w"] - s[f"x_{k}"]) ** 2 for k in (1, 2)]
+
+    def derivative(cost, at):
+        return limit_at_zero(difference_quotient(cost, s["w"])).xreplace({s["w"]: at})
+
+    stale_mean = (derivative(losses[0], s["w"]) + derivative(losses[1], s["w"] + s["d"])) / 2
+    return sp.expand(stale_mean - derivative((losses[0] + losses[1]) / 2, s["w"]))
+
+
+_STALE = "w,x_1,x_2,d"
+register(exercise_claim(
+    "linearity.exercise-stale-gradient",
+    r"For $L_k(w) = (w - x_k)^2$, $k = 1, 2$: $\tfrac12\bigl(L_1'(w) + L_2'(w + d)\bigr) - C'(w) = d$, "
+    r"with $C = \tfrac12 (L_1 + L_2)$",
+    answer=Answer("d", _STALE, "mean of the two gradients - C'(w) ="),
+    wrong=Answer("2*d", _STALE, "mean of the two gradients - C'(w) ="),
+    truth=_stale_gap,
+    control="2 d, the Hessian of L_2 times the shift without the 1/N of the mean",
+    scope="every real w, x_1, x_2 and shift d; every derivative from the definition (a limit of difference quotients)",
+))

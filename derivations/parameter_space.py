@@ -724,3 +724,49 @@ def cost_step_bound(theta) -> sp.Expr:
     mean = _at(COST_GRADIENT, theta)
     curvature = sp.Add(*[(z * mean[0] + mean[1]) ** 2 for z in Z]) / COUNT
     return sp.cancel(sp.radsimp(sp.expand(_dot(mean, mean)) / sp.expand(curvature)), extension=sp.sqrt(10))
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+from gradavg.engine.gradients import difference_quotient, limit_at_zero  # noqa: E402
+
+
+def _squared_length(s):
+    """|grad L|^2 for L = (w z + b - y)^2, each component a limit of difference quotients."""
+    loss = (s["w"] * s["z"] + s["b"] - s["y"]) ** 2
+    return sp.expand(sum(limit_at_zero(difference_quotient(loss, s[p])) ** 2 for p in ("w", "b")))
+
+
+_ONE_EXAMPLE = "w,b,z,y"
+register(exercise_claim(
+    "parameter-space.exercise-gradient-length",
+    r"For $L(w, b) = (w z + b - y)^2$, $\lVert \nabla L \rVert^2 = 4 (w z + b - y)^2 (1 + z^2)$",
+    answer=Answer("4*(w*z + b - y)**2*(1 + z**2)", _ONE_EXAMPLE, "|grad L|^2 ="),
+    wrong=Answer("4*(w*z + b - y)**2", _ONE_EXAMPLE, "|grad L|^2 ="),
+    truth=_squared_length,
+    control="4 r^2, the squared residual term alone: the length of the normal (z, 1), the leverage, forgotten",
+    scope="every real w, b, z, y; both components of the gradient from the definition of the derivative",
+))
+
+
+def _lowest_along_step():
+    """The step size where C(theta_0 - eta gbar) is lowest: its derivative in eta, by definition, solved for 0."""
+    along = sp.expand(COST.xreplace(_step(THETA0)))
+    slope = limit_in_ring(along, ETA, RING, _h).as_expr()
+    (lowest,) = sp.solve(slope, ETA)
+    return lowest
+
+
+register(exercise_claim(
+    "parameter-space.exercise-lowest-step",
+    r"For Anscombe's set I (standardised) at $\theta_0 = (0, \tfrac{13}{2})$, $C(\theta_0 - \eta\bar g)$ is lowest at "
+    r"$\eta = \tfrac12$",
+    answer=Answer("1/2", "", "eta ="),
+    wrong=Answer("1", "", "eta ="),
+    truth=lambda s: _lowest_along_step(),
+    control="eta = 1 = 2/L, the end of the step sizes for which C falls, taken for the best one",
+    scope="Anscombe's set I with standardised inputs, the one point theta_0 = (0, 13/2); the derivative in eta "
+          "of the cost along the step from its definition, exactly over QQ(sqrt(10)), and its one root",
+))

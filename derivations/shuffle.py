@@ -278,3 +278,68 @@ register(
               "(a, b) enumerated and conditioned on theta_1; values, theta_0 and eta symbolic",
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+import itertools  # noqa: E402
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+from gradavg.engine.gradients import difference_quotient, limit_at_zero  # noqa: E402
+
+
+def _gap_after_first(s):
+    """E[g_2 | the first step used x_1] - grad C(theta_1), three examples, batches of one, a reshuffled epoch.
+
+    Every gradient is a limit of difference quotients; the second batch is x_2 or x_3, equally likely.
+    """
+    theta, theta_0, eta = sp.symbols("theta theta_0 eta", real=True)
+    xs = [s["x_1"], s["x_2"], s["x_3"]]
+    losses = [(theta - x) ** 2 / 2 for x in xs]
+
+    def gradient(cost, at):
+        return limit_at_zero(difference_quotient(cost, theta)).xreplace({theta: at})
+
+    theta_1 = theta_0 - eta * gradient(losses[0], theta_0)
+    next_gradient = (gradient(losses[1], theta_1) + gradient(losses[2], theta_1)) / 2
+    return sp.expand(next_gradient - gradient(sum(losses) / 3, theta_1))
+
+
+_XS = "x_1,x_2,x_3"
+register(exercise_claim(
+    "shuffle.exercise-gap-after-first",
+    r"Three examples, $L_i(\theta) = (\theta - x_i)^2/2$, batches of one, a reshuffled epoch whose first step used "
+    r"$x_1$: $\mathbb{E}[g_2 \mid \theta_1] - \nabla C(\theta_1) = \tfrac16 (2 x_1 - x_2 - x_3)$",
+    answer=Answer("(2*x_1 - x_2 - x_3)/6", _XS, "E[g_2 | theta_1] - grad C(theta_1) ="),
+    wrong=Answer("(2*x_1 - x_2 - x_3)/4", _XS, "E[g_2 | theta_1] - grad C(theta_1) ="),
+    truth=_gap_after_first,
+    control="the two-example gap (x_a - x_b)/2 carried over: half of x_1 minus the mean of the unused examples",
+    scope="N = 3, every real x_1, x_2, x_3, theta_0 and eta (theta_0 and eta cancel); conditioning on the first "
+          "example (which theta_1 determines when eta != 0 and the x_i are distinct); gradients from difference "
+          "quotients",
+))
+
+
+def _expected_sum_of_means(n: int = 5, batch: int = 2):
+    """E[sum of the epoch's batch means] / G over all n! orderings, symbolic one-component gradients."""
+    grads = [sp.Symbol(f"g{k}", real=True) for k in range(1, n + 1)]
+    total = 0
+    orderings = list(itertools.permutations(grads))
+    for ordering in orderings:
+        for start in range(0, n, batch):
+            chunk = ordering[start:start + batch]
+            total += sp.Add(*chunk) / len(chunk)
+    return sp.cancel(total / len(orderings) / (sp.Add(*grads) / n))
+
+
+register(exercise_claim(
+    "shuffle.exercise-sum-of-means",
+    r"For $N = 5$, $B = 2$ and a uniformly random ordering, the expected sum of the three batch means is $3G$",
+    answer=Answer("3", "", "c ="),
+    wrong=Answer("5/2", "", "c ="),
+    truth=lambda s: _expected_sum_of_means(),
+    control="N/B = 5/2, the number of full batches' worth of examples, as if the short last batch counted by its size",
+    scope="N = 5, B = 2 (batches of 2, 2, 1), every one of the 120 orderings listed, one-component symbolic gradients "
+          "with a nonzero sum",
+))

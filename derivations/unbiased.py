@@ -262,3 +262,42 @@ register(
               "the written counting argument, checked only by brute force for N, B <= 5",
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+
+_FOUR = "g_1,g_2,g_3,g_4"
+register(exercise_claim(
+    "unbiased.exercise-block-weights",
+    r"For $N = 4$, $B = 2$ and the block of two consecutive examples at a uniform start without wrap-around, "
+    r"$\mathbb{E}\,\hat g_S = \tfrac16 (g_1 + 2 g_2 + 2 g_3 + g_4)$",
+    answer=Answer("(g_1 + 2*g_2 + 2*g_3 + g_4)/6", _FOUR, "E[batch mean] ="),
+    wrong=Answer("(g_1 + g_2 + g_3 + g_4)/4", _FOUR, "E[batch mean] ="),
+    truth=lambda s: block_without_wraparound([[s[f"g_{k}"]] for k in range(1, 5)], 2).mean[0],
+    control="the full gradient G, as if the block without wrap-around were unbiased",
+    scope="N = 4, B = 2, one-component gradients g_1, ..., g_4, every real value; the expectation by listing the "
+          "three equally likely blocks",
+))
+
+
+def _importance_weight(s):
+    """The factor c_1 that makes one draw (example 1 with probability p, else example 2) unbiased, solved for."""
+    c_1, c_2, g_1, g_2 = sp.symbols("c_1 c_2 g_1 g_2")
+    expected = s["p"] * c_1 * g_1 + (1 - s["p"]) * c_2 * g_2
+    (weight,) = sp.solve(sp.expand(expected - (g_1 + g_2) / 2).coeff(g_1), c_1)
+    return weight
+
+
+register(exercise_claim(
+    "unbiased.exercise-importance-weight",
+    r"One draw, example 1 with probability $p$ and example 2 with $1 - p$: the estimate $c_1 g_1$ (or "
+    r"$c_2 g_2$) is unbiased for $G = \tfrac12 (g_1 + g_2)$ for all gradients exactly when $c_1 = \frac{1}{2p}$",
+    answer=Answer("1/(2*p)", "p", "c_1 ="),
+    wrong=Answer("1/p", "p", "c_1 ="),
+    truth=_importance_weight,
+    control="1/p, the importance weight of the sum g_1 + g_2 (the 1/N of the mean dropped)",
+    scope="N = 2, one draw, every p with 0 < p < 1; c_1 solved from the coefficient of g_1 in E[estimate] - G",
+))

@@ -216,3 +216,49 @@ register(
               f"argued in the text and enumerated for 2 <= N <= {LAWS_UP_TO}, B <= {LAWS_UP_TO}",
     )
 )
+
+
+# --- exercises: the claims behind the page's answer boxes ----------------------
+
+from gradavg.checks.answers import exercise_claim  # noqa: E402
+from gradavg.engine.claims import Answer  # noqa: E402
+
+_THREE = "g_1,g_2,g_3"
+#: sigma^2 / B (N - B) / (N - 1) at N = 3, B = 2, with sigma^2 = (1/N^2) sum_{i<j} (g_i - g_j)^2
+_PAIRS = "(g_1 - g_2)**2 + (g_1 - g_3)**2 + (g_2 - g_3)**2"
+register(exercise_claim(
+    "variance.exercise-three-examples",
+    r"For a uniform subset of $B = 2$ of $N = 3$ examples with one-component gradients, "
+    r"$\mathbb{E}\,(\hat g_S - G)^2 = \tfrac{1}{36}\bigl((g_1 - g_2)^2 + (g_1 - g_3)^2 + (g_2 - g_3)^2\bigr)$",
+    answer=Answer(f"({_PAIRS})/36", _THREE, "E[(batch mean - G)^2] ="),
+    wrong=Answer(f"({_PAIRS})/18", _THREE, "E[(batch mean - G)^2] ="),
+    truth=lambda s: minibatch_moments([[s[f"g_{k}"]] for k in (1, 2, 3)], 2).variance,
+    control="sigma^2/B, the with-replacement variance, for a subset (the factor (N - B)/(N - 1) = 1/2 dropped)",
+    scope="N = 3, B = 2 without replacement, one-component gradients, every real value; the expectation by "
+          "listing the three subsets",
+))
+
+
+def _equivalent_draws(shuffled: int = 10, examples: int = 11):
+    """sigma^2 over the variance of a shuffled batch of ``shuffled``, both by listing batches, symbolic gradients.
+
+    One draw's variance (N batches of one) is sigma^2, and B draws with replacement have sigma^2 / B
+    (variance.with-replacement, variance.any-n): the ratio is the number of draws with the same variance.
+    """
+    grads = [[sp.Symbol(f"g{k}", real=True)] for k in range(1, examples + 1)]
+    one_draw = minibatch_moments(grads, 1, replace=True).variance
+    return sp.cancel(one_draw / minibatch_moments(grads, shuffled).variance)
+
+
+register(exercise_claim(
+    "variance.exercise-equivalent-draws",
+    r"For $N = 11$ examples, a uniform subset of $10$ has the variance of $100$ independent uniform draws "
+    r"with replacement, for all one-component gradients not all equal",
+    answer=Answer("100", "", "number of draws ="),
+    wrong=Answer("110", "", "number of draws ="),
+    truth=lambda s: _equivalent_draws(),
+    control="110, from Cochran's correction 1 - B/N = 1/11 applied to sigma^2 instead of (N - B)/(N - 1) = 1/10",
+    scope="N = 11 and a subset of 10, one-component symbolic gradients (the ratio cancels to a number): both "
+          "variances by listing batches; the with-replacement variance sigma^2 / B of variance.any-n turns the "
+          "ratio into a number of draws",
+))
