@@ -338,7 +338,7 @@ def explorer_data(z, y, point, w_range, b_range, levels: int = 10) -> dict:
     contours are ellipses, drawn exactly. ``levels`` of them, geometrically
     spaced from 0.3 above the minimum to the largest cost on the rectangle (at
     a corner, the cost being convex), as in :func:`mistaken_and_right`.
-    ``places`` are the offsets of :func:`mistaken_places`, each example's own
+    ``places`` are the offsets of :func:`~gradavg.topics.parameter_space.mistaken_places`, each example's own
     place in the mistaken picture relative to the point.
 
     Example:
