@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .data import anscombe_i
-from ..checks.estimation import full_gradient, minibatch_moments, squared_norm
+from ..checks.estimation import full_gradient, gradient_variance, minibatch_moments, squared_norm
 from ..engine.models import linear_regression
 from ..engine.numeric import per_example_gradients
 
@@ -24,6 +26,53 @@ def anscombe_gradients(point=ANSCOMBE_POINT) -> np.ndarray:
     x, y = anscombe_i()
     x = (x - x.mean()) / x.std()
     return per_example_gradients(linear_regression(1))(point, x, y)
+
+
+def predicted_spread(sigma2, n: int, batch_size: int, replace: bool):
+    """``E|g_S - G|^2`` for a uniform batch of B out of N: ``sigma^2/B``, times ``(N-B)/(N-1)`` without replacement.
+
+    Exact for an exact ``sigma2`` (a Fraction). With one example sigma^2 is 0, and so
+    is the spread either way (the factor ``(N-B)/(N-1)`` would be 0/0).
+
+    Example:
+        >>> predicted_spread(Fraction(8, 3), 3, 2, replace=True), predicted_spread(Fraction(8, 3), 3, 2, replace=False)
+        (Fraction(4, 3), Fraction(2, 3))
+    """
+    if batch_size < 1 or (not replace and batch_size > n):
+        raise ValueError(f"need 1 <= B (<= N = {n} without replacement), got B = {batch_size}")
+    with_replacement = Fraction(1, batch_size) * sigma2
+    if replace or n == 1:
+        return with_replacement
+    return with_replacement * Fraction(n - batch_size, n - 1)
+
+
+def explorer_data(point=ANSCOMBE_POINT) -> dict:
+    """What the page's interactive minibatch figure draws, computed here: every number it shows comes from this.
+
+    The per-example gradients at ``point``, their mean (the full gradient), sigma^2
+    (divisor N) and, for every B from 1 to N, the predicted mean squared distance
+    of a batch mean from the full gradient, with and without replacement. The
+    float gradients are converted to Fractions exactly, so sigma^2 and the spreads
+    are exact before they are rounded once to floats.
+
+    Example:
+        >>> data = explorer_data()
+        >>> data["n"], len(data["spread_with_replacement"]), data["spread_without_replacement"][-1]
+        (11, 11, 0.0)
+    """
+    grads = anscombe_gradients(point)
+    exact = [[Fraction(float(v)) for v in row] for row in grads]
+    n, sigma2 = len(exact), gradient_variance(exact)
+    sizes = range(1, n + 1)
+    return {
+        "point": [float(v) for v in point],
+        "gradients": grads.tolist(),
+        "full_gradient": [float(v) for v in full_gradient(exact)],
+        "sigma2": float(sigma2),
+        "n": n,
+        "spread_with_replacement": [float(predicted_spread(sigma2, n, b, True)) for b in sizes],
+        "spread_without_replacement": [float(predicted_spread(sigma2, n, b, False)) for b in sizes],
+    }
 
 
 def best_step_gain(grads, batch_size: int, replace: bool = False):
