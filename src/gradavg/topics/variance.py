@@ -176,6 +176,37 @@ def variance_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000
     return figure, measured
 
 
+def batch_means_figure(data: dict, batch_size: int, draws: int = 200, seed: int = 0):
+    """The static edition of the interactive figure: seeded batch means of B around G, both samplings side by side.
+
+    ``data`` is :func:`explorer_data`'s; each panel shows the examples' gradients, ``draws``
+    batch means, the full gradient and the circle of the predicted root-mean-square
+    distance (the square root of the spread ``data`` gives for B).
+
+    Example:
+        >>> figure = batch_means_figure(explorer_data(), 3, draws=10)
+        >>> [round(float(axes.patches[0].radius) ** 2, 3) for axes in figure.axes]
+        [9.618, 7.694]
+        >>> plt.close(figure)
+    """
+    grads, full = np.array(data["gradients"]), data["full_gradient"]
+    figure, panels = plt.subplots(1, 2, figsize=(7.0, 3.6), sharex=True, sharey=True, layout="constrained")
+    rng = np.random.default_rng(seed)
+    for axes, replace in zip(panels, (True, False)):
+        spread = data["spread_with_replacement" if replace else "spread_without_replacement"][batch_size - 1]
+        axes.add_patch(plt.Circle(full, np.sqrt(spread), fill=False, ls="--", color="tab:orange",
+                                  label="predicted RMS distance"))
+        means = sampled_batch_means(grads, batch_size, replace, draws, rng)
+        axes.plot(grads[:, 0], grads[:, 1], "o", mfc="none", color="tab:gray", label="one example's gradient")
+        axes.plot(means[:, 0], means[:, 1], ".", color="tab:blue", alpha=0.5, label=f"mean of a batch of {batch_size}")
+        axes.plot(*full, "+", color="black", ms=12, mew=2, label="full gradient $G$")
+        axes.set(aspect="equal", xlabel=r"$\partial C/\partial w$",
+                 title=f"B = {batch_size}, {'with' if replace else 'without'} replacement")
+    panels[0].set(ylabel=r"$\partial C/\partial b$")
+    panels[0].legend(fontsize=7, loc="lower left")
+    return figure
+
+
 def angles_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000, seed: int = 0):
     """Figure of the angle between the batch mean and the full gradient against B (median and 10-90 % band).
 
