@@ -9,6 +9,7 @@
 - :mod:`.html_fixes`: what each written HTML page gets fixed and checked for.
 - :mod:`.meta_description`: each page's description for search engines, from its opening sentence.
 - :mod:`.figures`: every figure reserves its space, has a srcset and opens at full size.
+- :mod:`.explorables`: the explorable figures' script, on the pages that show one.
 - :mod:`.katex_servers`: every KaTeX render server the build starts is stopped when it ends.
 - :mod:`.upstream_patches`: every change to third-party code, in force only while a build runs.
 
@@ -23,6 +24,7 @@ from importlib import metadata
 
 from .config import setup_config
 from .execution import setup_execution
+from .explorables import setup_explorables
 from .figures import setup_figures
 from .html_fixes import setup_html_fixes
 from .invalidation import setup_invalidation
@@ -48,6 +50,7 @@ def setup(app):
     setup_html_fixes(app)
     setup_meta_description(app)
     setup_figures(app)
+    setup_explorables(app)
     setup_katex_servers(app)
     # third-party behaviour this build works around, scoped to the build
     setup_upstream_patches(app)
