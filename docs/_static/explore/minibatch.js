@@ -109,8 +109,9 @@ export function mount(root, data) {
     label.append(` ${text}`);
     return input;
   });
+  const buttonRow = control("div", { class: "gradavg-mb-buttons" }, controls);
   const buttons = ["Draw 1", "Draw 100", "Clear"].map((text) => {
-    const button = control("button", { type: "button" }, controls);
+    const button = control("button", { type: "button" }, buttonRow);
     button.textContent = text;
     return button;
   });
@@ -128,9 +129,10 @@ export function mount(root, data) {
     const drawn = state.draws === 0 ? "No batches drawn yet."
       : `${state.draws} batch${state.draws === 1 ? "" : "es"} drawn; mean squared distance of their means from G: ` +
         `${shown(state.squaredDistances / state.draws, 3)}.`;
-    const lastDraw = state.draws === 0 ? "" : ` Last batch: examples ${root.dataset.lastIndices.split(",")
-      .map((i) => Number(i) + 1).join(", ")}, mean (${root.dataset.lastMean.split(",").map((v) => shown(Number(v), 2))
-      .join(", ")}).`;
+    const members = state.draws === 0 ? [] : root.dataset.lastIndices.split(",").map((i) => Number(i) + 1);
+    const lastDraw = state.draws === 0 ? "" : ` Last batch: example${members.length === 1 ? "" : "s"} ` +
+      `${members.join(", ")} of 1 to ${n}, mean (${root.dataset.lastMean.split(",").map((v) => shown(Number(v), 2))
+        .join(", ")}).`;
     textAlternative.textContent = `B = ${now.batch} of N = ${n}, ${now.replace ? "with" : "without"} replacement. ` +
       `${drawn} Predicted ${formula} = ${shown(expected, 3)} (dashed circle: radius ${shown(Math.sqrt(expected), 3)} ` +
       `around G = (${full.map((v) => shown(v, 2)).join(", ")})).${lastDraw}`;
