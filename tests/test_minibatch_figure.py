@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from gradavg.checks.estimation import full_gradient, gradient_variance, minibatch_moments
-from gradavg.topics.variance import anscombe_gradients, predicted_spread
+from gradavg.topics.variance import anscombe_gradients, explorer_data, explorer_text, predicted_spread
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,15 @@ def variance(browser, site_url):
     page.wait_for_function(MOUNTED)
     page.locator(FIGURE).scroll_into_view_if_needed()
     yield page
+    page.close()
+
+
+def test_it_opens_with_the_text_the_build_wrote(browser, site_url):
+    """What the script writes at B = 1 before any draw is what the page came with: nothing moves when it mounts."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/variance.html", wait_until="load")
+    page.wait_for_function(MOUNTED)
+    assert page.locator(TEXT).text_content() == explorer_text(explorer_data())
     page.close()
 
 
@@ -77,7 +86,7 @@ def test_the_predicted_spread_it_shows_is_the_python_value(variance, batch, repl
     assert float(dataset(variance)["predicted"]) == pytest.approx(expected, rel=1e-12)
     radius = float(variance.locator(f"{FIGURE} .gradavg-mb-spread").get_attribute("r")) * units_per_pixel(variance)
     assert radius == pytest.approx(expected ** 0.5, rel=1e-9)
-    variance.wait_for_function(f"document.querySelector('{TEXT}').textContent.includes('= {expected:.3f} (dashed')")
+    variance.wait_for_function(f"document.querySelector('{TEXT}').textContent.includes('= {expected:.3f} (the dashed')")
     assert not variance.errors
 
 
@@ -140,8 +149,11 @@ def test_the_text_alternative_says_what_was_drawn_against_the_prediction(varianc
     text, data = variance.locator(TEXT).text_content(), dataset(variance)
     assert variance.locator(TEXT).get_attribute("aria-live") == "polite"
     assert text.startswith(f"B = 2 of N = {N}, with replacement.")
-    assert f"from G: {float(data['meanSquaredDistance']):.3f}." in text
-    assert f"Predicted \u03c3\u00b2/B = {float(listed_spread(2, True)):.3f}" in text
+    assert f"Predicted mean squared distance of a batch mean from G = (\u22123.16, \u22122.00): \u03c3\u00b2/B = " \
+           f"{float(listed_spread(2, True)):.3f} " in text
+    last = ", ".join(f"{float(v):.2f}".replace("-", "\u2212") for v in data["lastMean"].split(","))
+    assert text.endswith(f"100 batches drawn: mean squared distance {float(data['meanSquaredDistance']):.3f}; "
+                         f"last mean ({last}).")
     variance.locator(FIGURE).get_by_role("button", name="Clear").click()
     variance.wait_for_function(f"document.querySelector('{TEXT}').textContent.includes('No batches drawn yet.')")
     assert dataset(variance)["draws"] == "0" and not dot_offsets(variance)
@@ -169,6 +181,24 @@ def test_the_keyboard_drives_every_control(variance):
     variance.wait_for_function(f"({DATASET})().draws === '101'")
 
 
+# the controls and the readout, if either has grown past the height the page reserved for it before the script ran
+OUTGROWN = f"""() => [...document.querySelectorAll('{FIGURE} .gradavg-explore-controls, {FIGURE} .gradavg-explore-text')]
+  .filter((e) => e.offsetHeight > parseFloat(getComputedStyle(e).minHeight) + 0.5).map((e) => e.className)"""
+
+
+def fill_with_the_longest_readout(page):
+    """Without replacement the formula is longest; a batch of ten has the longest predicted spread's digits."""
+    choose(page, 10, replace=False)
+    draw(page, "Draw 100")
+    page.wait_for_function(f"document.querySelector('{TEXT}').textContent.includes('batches drawn')")
+
+
+def test_what_the_script_writes_fits_the_space_reserved_for_it(variance):
+    assert variance.evaluate(OUTGROWN) == []
+    fill_with_the_longest_readout(variance)
+    assert variance.evaluate(OUTGROWN) == []
+
+
 def luminance(colour: str) -> float:
     r, g, b = (int(v) / 255 for v in re.findall(r"\d+", colour)[:3])
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
@@ -191,7 +221,9 @@ def test_on_a_phone_it_fits_and_its_marks_stand_out_in_either_theme(browser, sit
     page.goto(f"{site_url}/variance.html", wait_until="load")
     page.wait_for_function(MOUNTED)
     figure = page.locator(FIGURE)
-    figure.get_by_role("button", name="Draw 1", exact=True).click()
+    assert page.evaluate(OUTGROWN) == []
+    fill_with_the_longest_readout(page)
+    assert page.evaluate(OUTGROWN) == []
     box = figure.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375
     controls = figure.locator(".gradavg-explore-controls")

@@ -126,16 +126,13 @@ export function mount(root, data) {
   const describe = throttled(() => {
     const now = settings(), expected = predicted(now);
     const formula = now.replace ? "\u03c3\u00b2/B" : "\u03c3\u00b2/B \u00b7 (N\u2212B)/(N\u22121)";
+    const point = (v) => `(${v.map((c) => shown(Number(c), 2)).join(", ")})`;
     const drawn = state.draws === 0 ? "No batches drawn yet."
-      : `${state.draws} batch${state.draws === 1 ? "" : "es"} drawn; mean squared distance of their means from G: ` +
-        `${shown(state.squaredDistances / state.draws, 3)}.`;
-    const members = state.draws === 0 ? [] : root.dataset.lastIndices.split(",").map((i) => Number(i) + 1);
-    const lastDraw = state.draws === 0 ? "" : ` Last batch: example${members.length === 1 ? "" : "s"} ` +
-      `${members.join(", ")} of 1 to ${n}, mean (${root.dataset.lastMean.split(",").map((v) => shown(Number(v), 2))
-        .join(", ")}).`;
+      : `${state.draws} batch${state.draws === 1 ? "" : "es"} drawn: mean squared distance ` +
+        `${shown(state.squaredDistances / state.draws, 3)}; last mean ${point(root.dataset.lastMean.split(","))}.`;
     textAlternative.textContent = `B = ${now.batch} of N = ${n}, ${now.replace ? "with" : "without"} replacement. ` +
-      `${drawn} Predicted ${formula} = ${shown(expected, 3)} (dashed circle: radius ${shown(Math.sqrt(expected), 3)} ` +
-      `around G = (${full.map((v) => shown(v, 2)).join(", ")})).${lastDraw}`;
+      `Predicted mean squared distance of a batch mean from G = ${point(full)}: ${formula} = ${shown(expected, 3)} ` +
+      `(the dashed circle's radius is its square root, ${shown(Math.sqrt(expected), 3)}). ${drawn}`;
   }, TEXT_EVERY_MS);
 
   function reset() {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import matplotlib.pyplot as plt
@@ -174,6 +175,25 @@ def variance_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000
              ylabel=r"$\mathbb{E}\,|\hat g_S - G|^2$", title="Variance of the minibatch gradient")
     axes.legend(fontsize=8, loc="upper right")
     return figure, measured
+
+
+def explorer_text(data: dict) -> str:
+    """The interactive figure's text alternative before any draw (B = 1, with replacement), as its script writes it.
+
+    The page starts with it, so that nothing moves when the script takes over, and
+    it is what a reader without JavaScript gets. Minus signs are true minus signs.
+
+    Example:
+        >>> explorer_text(explorer_data())[:60]
+        'B = 1 of N = 11, with replacement. Predicted mean squared di'
+    """
+    def point(vector):
+        return "(" + ", ".join(f"{v:.2f}".replace("-", "\u2212") for v in vector) + ")"
+
+    spread = data["spread_with_replacement"][0]
+    return (f"B = 1 of N = {data['n']}, with replacement. Predicted mean squared distance of a batch mean from "
+            f"G = {point(data['full_gradient'])}: \u03c3\u00b2/B = {spread:.3f} (the dashed circle's radius is its "
+            f"square root, {math.sqrt(spread):.3f}). No batches drawn yet.")
 
 
 def batch_means_figure(data: dict, batch_size: int, draws: int = 200, seed: int = 0):
