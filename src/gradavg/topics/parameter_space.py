@@ -442,3 +442,48 @@ def disagreement_figure(z: np.ndarray, y: np.ndarray, point, w_range, b_range):
                     "worse_small": [k + 1 for k in always], "first_threshold": first,
                     "worse_at_half": [k + 1 for k in range(len(z)) if thresholds[k] < 0.5],
                     "worse_below_one": sorted(k + 1 for k in always + later), "cost_rate": -float(mean @ mean)}
+
+
+# --- The interactive figure's data (docs/_static/explore/contours.js) ----------------------------------------
+
+def explorer_data(z, y, point, w_range, b_range, levels: int = 10) -> dict:
+    """What the interactive contours figure draws, as plain JSON numbers: the examples, the view and the cost.
+
+    The figure computes every gradient itself, from ``z`` and ``y``; the cost
+    ``C(theta) = theta^T G theta - 2 m^T theta + e`` is a quadratic in
+    ``theta = (w, b)`` given by the sufficient statistics ``G`` (``gram``,
+    the mean of ``a_i a_i^T`` with ``a_i = (z_i, 1)``), ``m`` (``moment``, the
+    mean of ``y_i a_i``) and ``e`` (``energy``, the mean of ``y_i**2``), so its
+    contours are ellipses, drawn exactly. ``levels`` of them, geometrically
+    spaced from 0.3 above the minimum to the largest cost on the rectangle (at
+    a corner, the cost being convex), as in :func:`mistaken_and_right`.
+    ``places`` are the offsets of :func:`mistaken_places`, each example's own
+    place in the mistaken picture relative to the point.
+
+    Example:
+        >>> z, y = anscombe_standardised()
+        >>> data = explorer_data(z, y, (0.0, 6.5), (-2.5, 4.5), (3.5, 10.5))
+        >>> len(data["z"]), data["start"], [abs(round(v, 12)) for v in data["gram"][0]], len(data["levels"])
+        (11, [0.0, 6.5], [1.0, 0.0], 10)
+        >>> data["places"][0] == [float(v) for v in mistaken_places(11)[0]]
+        True
+    """
+    z, y = [float(v) for v in z], [float(v) for v in y]
+    n = len(z)
+    gram = [[sum(v * v for v in z) / n, sum(z) / n], [sum(z) / n, 1.0]]
+    moment = [sum(u * v for u, v in zip(z, y)) / n, sum(y) / n]
+    energy = sum(v * v for v in y) / n
+
+    def cost(w, b):
+        return (gram[0][0] * w * w + 2 * gram[0][1] * w * b + gram[1][1] * b * b
+                - 2 * (moment[0] * w + moment[1] * b) + energy)
+
+    determinant = gram[0][0] * gram[1][1] - gram[0][1] ** 2
+    lowest = cost((gram[1][1] * moment[0] - gram[0][1] * moment[1]) / determinant,
+                  (gram[0][0] * moment[1] - gram[0][1] * moment[0]) / determinant)
+    low, high = lowest + 0.3, max(cost(w, b) for w in w_range for b in b_range)
+    return {"z": z, "y": y, "start": [float(v) for v in point], "w_range": [float(v) for v in w_range],
+            "b_range": [float(v) for v in b_range],
+            "places": [[float(dw), float(db)] for dw, db in mistaken_places(n)],
+            "gram": gram, "moment": moment, "energy": energy,
+            "levels": [low * (high / low) ** (k / (levels - 1)) for k in range(levels)]}

@@ -1,7 +1,7 @@
 """Explorable figures' script, on the pages that show one and on no other.
 
-A page whose body holds an explorable figure (``data-explore=``, written by
-:class:`gradavg.site.explorables.Explorable`) gets ``_static/explore/explore.js``
+A page whose body holds an explorable figure (the markup that
+:class:`gradavg.site.explorables.Explorable` writes) gets ``_static/explore/explore.js``
 as an ES module; every other page loads nothing more (Sphinx adds a script
 given in ``html-page-context`` to that page alone).
 """
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 #: the module that mounts every explorable figure of a page, under ``_static``
 EXPLORE_SCRIPT = "explore/explore.js"
-#: what an explorable figure's markup contains, and nothing else on a page
-MARKER = "data-explore="
+#: how an explorable figure's markup starts; a page that only mentions it (the API reference) has ``&lt;`` for ``<``
+MARKER = '<figure class="gradavg-explore" data-explore="'
 
 
 def shows_explorable(body: str) -> bool:
     """Whether a page's body holds an explorable figure.
 
     Example:
-        >>> shows_explorable('<figure class="gradavg-explore" data-explore="contours">'), shows_explorable("<p>x</p>")
-        (True, False)
+        >>> shows_explorable('<figure class="gradavg-explore" data-explore="contours">')
+        True
+        >>> shows_explorable('<code>&lt;figure class="gradavg-explore" data-explore="contours"&gt;</code>')
+        False
     """
     return MARKER in body
 
