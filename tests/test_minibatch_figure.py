@@ -159,6 +159,22 @@ def test_the_text_alternative_says_what_was_drawn_against_the_prediction(varianc
     assert dataset(variance)["draws"] == "0" and not dot_offsets(variance)
 
 
+def test_a_burst_of_draws_is_spoken_at_most_twice_the_last_one_last(variance):
+    """Ten clicks in one task: the readout changes at the first (unless the throttle is still closed from choosing B)
+    and, once the throttle has passed, for the last; never for the eight between."""
+    choose(variance, 3, replace=True)
+    variance.evaluate(f"""() => {{
+      const text = document.querySelector('{TEXT}');
+      window.readouts = [];
+      new MutationObserver(() => window.readouts.push(text.textContent)).observe(text, {{childList: true}});
+      const button = [...document.querySelectorAll('{FIGURE} button')].find((b) => b.textContent === 'Draw 1');
+      for (let k = 0; k < 10; k++) button.click();
+    }}""")
+    variance.wait_for_function("window.readouts.length > 0 && window.readouts.at(-1).includes('10 batches drawn')")
+    readouts = variance.evaluate("window.readouts")
+    assert len(readouts) <= 2 and all("1 batch drawn" in r for r in readouts[:-1])
+
+
 def test_the_keyboard_drives_every_control(variance):
     choose(variance, 1, replace=True)
     slider = variance.locator(FIGURE).get_by_role("slider")
