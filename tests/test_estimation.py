@@ -17,8 +17,9 @@ from gradavg import Moments, minibatch_moments, noise_scale
 from gradavg.checks.batchcheck import check_every_size, decide_for_all_integers, gradient_symbols, integer_points
 from gradavg.checks.estimation import (as_vectors, full_gradient, gradient_variance, moments_over, squared_norm,
                                 two_batch_estimates, two_batch_expectations, uniform_batches)
-from gradavg.topics.variance import (anscombe_gradients, angles_against_batch_size, sampled_batch_means,
-                                        sampled_variance, variance_against_batch_size)
+from gradavg.topics.variance import (ANSCOMBE_POINT, anscombe_gradients, angles_against_batch_size, explorer_data,
+                                     predicted_spread, sampled_batch_means, sampled_variance,
+                                     variance_against_batch_size)
 
 small_grads = st.integers(1, 5).flatmap(
     lambda n: st.lists(st.lists(st.integers(-20, 20), min_size=2, max_size=2), min_size=n, max_size=n))
@@ -277,3 +278,45 @@ def test_best_step_gain_matches_both_fractions(b):
 def test_noise_scale_is_the_variance_over_the_squared_gradient_with_sympy_rationals():
     grads = [[sp.Rational(1, 2), 1], [sp.Rational(3, 2), 0]]
     assert noise_scale(grads) == gradient_variance(grads) / squared_norm(full_gradient(grads))
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_grads, st.integers(1, 5), st.booleans())
+def test_predicted_spread_is_the_variance_of_every_batch_listed(grads, b, replace):
+    if b > len(grads) and not replace or replace and b > 3:
+        return
+    assert predicted_spread(gradient_variance(grads), len(grads), b, replace) == \
+        minibatch_moments(grads, b, replace).variance
+
+
+def test_predicted_spread_refuses_batch_sizes_outside_its_range():
+    sigma2 = gradient_variance([[0], [2], [4]])
+    assert predicted_spread(sigma2, 3, 1, replace=False) == sigma2
+    assert predicted_spread(sigma2, 3, 3, replace=False) == 0
+    assert predicted_spread(sigma2, 3, 4, replace=True) == sigma2 / 4
+    for b, replace in ((0, True), (0, False), (4, False)):
+        with pytest.raises(ValueError, match="need 1 <= B"):
+            predicted_spread(sigma2, 3, b, replace)
+    # one example: no spread either way, where (N - B)/(N - 1) would be 0/0
+    assert predicted_spread(gradient_variance([[5]]), 1, 1, replace=False) == 0
+
+
+def test_explorer_data_are_the_engines_numbers_at_the_pages_point():
+    data = explorer_data()
+    grads = anscombe_gradients()
+    exact = [[Fraction(float(v)) for v in row] for row in grads]
+    assert data["point"] == list(ANSCOMBE_POINT) and data["n"] == len(grads) == 11
+    assert data["gradients"] == grads.tolist()
+    assert data["full_gradient"] == [float(v) for v in full_gradient(exact)]
+    assert data["sigma2"] == float(gradient_variance(exact))
+    # the spreads against the variance of every batch listed, not against the formula they were computed with
+    for b in range(1, 12):
+        listed = minibatch_moments(exact, b).variance
+        assert data["spread_without_replacement"][b - 1] == pytest.approx(float(listed), rel=1e-12, abs=1e-12)
+    for b in (1, 2, 3):
+        listed = minibatch_moments(exact, b, replace=True).variance
+        assert data["spread_with_replacement"][b - 1] == pytest.approx(float(listed), rel=1e-12)
+    assert data["spread_with_replacement"][10] == pytest.approx(data["sigma2"] / 11, rel=1e-15)
+    assert data["spread_without_replacement"][10] == 0
+    # another point gives other gradients
+    assert explorer_data((1.0, 0.0))["gradients"] != data["gradients"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .data_arrays import anscombe_i
-from ..checks.estimation import full_gradient, minibatch_moments, squared_norm
+from ..checks.estimation import full_gradient, gradient_variance, minibatch_moments, squared_norm
 from ..engine.models import linear_regression
 from ..engine.numeric import per_example_gradients
 
@@ -24,6 +27,53 @@ def anscombe_gradients(point=ANSCOMBE_POINT) -> np.ndarray:
     x, y = anscombe_i()
     x = (x - x.mean()) / x.std()
     return per_example_gradients(linear_regression(1))(point, x, y)
+
+
+def predicted_spread(sigma2, n: int, batch_size: int, replace: bool):
+    """``E|g_S - G|^2`` for a uniform batch of B out of N: ``sigma^2/B``, times ``(N-B)/(N-1)`` without replacement.
+
+    Exact for an exact ``sigma2`` (a Fraction). With one example sigma^2 is 0, and so
+    is the spread either way (the factor ``(N-B)/(N-1)`` would be 0/0).
+
+    Example:
+        >>> predicted_spread(Fraction(8, 3), 3, 2, replace=True), predicted_spread(Fraction(8, 3), 3, 2, replace=False)
+        (Fraction(4, 3), Fraction(2, 3))
+    """
+    if batch_size < 1 or (not replace and batch_size > n):
+        raise ValueError(f"need 1 <= B (<= N = {n} without replacement), got B = {batch_size}")
+    with_replacement = Fraction(1, batch_size) * sigma2
+    if replace or n == 1:
+        return with_replacement
+    return with_replacement * Fraction(n - batch_size, n - 1)
+
+
+def explorer_data(point=ANSCOMBE_POINT) -> dict:
+    """What the page's interactive minibatch figure draws, computed here: every number it shows comes from this.
+
+    The per-example gradients at ``point``, their mean (the full gradient), sigma^2
+    (divisor N) and, for every B from 1 to N, the predicted mean squared distance
+    of a batch mean from the full gradient, with and without replacement. The
+    float gradients are converted to Fractions exactly, so sigma^2 and the spreads
+    are exact before they are rounded once to floats.
+
+    Example:
+        >>> data = explorer_data()
+        >>> data["n"], len(data["spread_with_replacement"]), data["spread_without_replacement"][-1]
+        (11, 11, 0.0)
+    """
+    grads = anscombe_gradients(point)
+    exact = [[Fraction(float(v)) for v in row] for row in grads]
+    n, sigma2 = len(exact), gradient_variance(exact)
+    sizes = range(1, n + 1)
+    return {
+        "point": [float(v) for v in point],
+        "gradients": grads.tolist(),
+        "full_gradient": [float(v) for v in full_gradient(exact)],
+        "sigma2": float(sigma2),
+        "n": n,
+        "spread_with_replacement": [float(predicted_spread(sigma2, n, b, True)) for b in sizes],
+        "spread_without_replacement": [float(predicted_spread(sigma2, n, b, False)) for b in sizes],
+    }
 
 
 def best_step_gain(grads, batch_size: int, replace: bool = False):
@@ -125,6 +175,56 @@ def variance_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000
              ylabel=r"$\mathbb{E}\,|\hat g_S - G|^2$", title="Variance of the minibatch gradient")
     axes.legend(fontsize=8, loc="upper right")
     return figure, measured
+
+
+def explorer_text(data: dict) -> str:
+    """The interactive figure's text alternative before any draw (B = 1, with replacement), as its script writes it.
+
+    The page starts with it, so that nothing moves when the script takes over, and
+    it is what a reader without JavaScript gets. Minus signs are true minus signs.
+
+    Example:
+        >>> explorer_text(explorer_data())[:60]
+        'B = 1 of N = 11, with replacement. Predicted mean squared di'
+    """
+    def point(vector):
+        return "(" + ", ".join(f"{v:.2f}".replace("-", "\u2212") for v in vector) + ")"
+
+    spread = data["spread_with_replacement"][0]
+    return (f"B = 1 of N = {data['n']}, with replacement. Predicted mean squared distance of a batch mean from "
+            f"G = {point(data['full_gradient'])}: \u03c3\u00b2/B = {spread:.3f} (the dashed circle's radius is its "
+            f"square root, {math.sqrt(spread):.3f}). No batches drawn yet.")
+
+
+def batch_means_figure(data: dict, batch_size: int, draws: int = 200, seed: int = 0):
+    """The static edition of the interactive figure: seeded batch means of B around G, both samplings side by side.
+
+    ``data`` is :func:`explorer_data`'s; each panel shows the examples' gradients, ``draws``
+    batch means, the full gradient and the circle of the predicted root-mean-square
+    distance (the square root of the spread ``data`` gives for B).
+
+    Example:
+        >>> figure = batch_means_figure(explorer_data(), 3, draws=10)
+        >>> [round(float(axes.patches[0].radius) ** 2, 3) for axes in figure.axes]
+        [9.618, 7.694]
+        >>> plt.close(figure)
+    """
+    grads, full = np.array(data["gradients"]), data["full_gradient"]
+    figure, panels = plt.subplots(1, 2, figsize=(7.0, 3.6), sharex=True, sharey=True, layout="constrained")
+    rng = np.random.default_rng(seed)
+    for axes, replace in zip(panels, (True, False)):
+        spread = data["spread_with_replacement" if replace else "spread_without_replacement"][batch_size - 1]
+        axes.add_patch(plt.Circle(full, np.sqrt(spread), fill=False, ls="--", color="tab:orange",
+                                  label="predicted RMS distance"))
+        means = sampled_batch_means(grads, batch_size, replace, draws, rng)
+        axes.plot(grads[:, 0], grads[:, 1], "o", mfc="none", color="tab:gray", label="one example's gradient")
+        axes.plot(means[:, 0], means[:, 1], ".", color="tab:blue", alpha=0.5, label=f"mean of a batch of {batch_size}")
+        axes.plot(*full, "+", color="black", ms=12, mew=2, label="full gradient $G$")
+        axes.set(aspect="equal", xlabel=r"$\partial C/\partial w$",
+                 title=f"B = {batch_size}, {'with' if replace else 'without'} replacement")
+    panels[0].set(ylabel=r"$\partial C/\partial b$")
+    panels[0].legend(fontsize=7, loc="lower left")
+    return figure
 
 
 def angles_against_batch_size(grads: np.ndarray, sizes_with, draws: int = 4000, seed: int = 0):
