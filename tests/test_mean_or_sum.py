@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from gradavg.topics.accumulation import noisy_line
+from gradavg.topics.accumulation_figures import noisy_line
 from gradavg.topics.mean_or_sum import (adam_fit, adam_updates, batch_mean_losses, largest_stable_steps, ridge_fit,
                                         scaling_gap, scaling_gap_curve, sgd_updates)
 

@@ -26,7 +26,7 @@ def live_html(claim_id: str) -> str:
     Example:
         >>> 'data-claim="linearity.general-n"' in live_html("linearity.general-n")
         True
-        >>> "numpy" in live_html("shuffle.epoch")
+        >>> "numpy" in live_html("framework.per-example")
         True
     """
     module = claim_module(claim_id)
