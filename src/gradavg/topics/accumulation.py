@@ -90,6 +90,26 @@ def summed_loss_average_weights(sizes: Sequence[int]) -> list[Fraction]:
     return [Fraction(1, len(sizes)) for _ in sizes]
 
 
+def weighted_sum(vectors: Sequence[Sequence[Fraction]], weights: Sequence[Fraction]) -> list[Fraction]:
+    """``sum_i weights[i] * vectors[i]``, exactly.
+
+    Example:
+        >>> weighted_sum([[Fraction(1), Fraction(2)], [Fraction(3), Fraction(4)]], [Fraction(1, 2)] * 2)
+        [Fraction(2, 1), Fraction(3, 1)]
+    """
+    return [sum((w * v[j] for v, w in zip(vectors, weights)), Fraction(0)) for j in range(len(vectors[0]))]
+
+
+def example_weights(sizes: Sequence[int], scheme: Callable) -> list[Fraction]:
+    """One weight per example: micro-batch ``k``'s weight ``scheme(sizes)[k]`` repeated ``sizes[k]`` times.
+
+    Example:
+        >>> example_weights([1, 2], mean_of_means_weights)
+        [Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)]
+    """
+    return [c for group, c in zip(split(sizes), scheme(sizes)) for _ in group]
+
+
 def micro_batch_gradients(losses: Sequence, params: Sequence, groups: Sequence[range]) -> list[list]:
     """One backward pass per micro-batch: the gradient of each micro-batch's summed loss.
 
