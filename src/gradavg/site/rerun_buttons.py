@@ -4,9 +4,11 @@ The engine in the reader's browser (Pyodide, see ``docs/_static/live/``) carries
 SymPy and mpmath and the project's own wheel, nothing else. Whether a claim can
 run there is read from the source (:func:`gradavg.site.imports.third_party_needs`):
 the claim's module, every import in it, the checks' own included, and the
-package modules it reaches, their module-level imports, must need no
-third-party package beyond those. A test re-runs every claim this offers with
-NumPy and Matplotlib blocked.
+package modules it reaches, their module-level imports (and, in the checks
+layer, the packages its adapters import on first use: JAX, PyTorch), must need
+no third-party package beyond those. A test re-runs every claim this offers
+with NumPy and Matplotlib blocked; the live page lists the others, with what
+each needs (:func:`not_in_the_browser_markdown`).
 """
 
 from __future__ import annotations
