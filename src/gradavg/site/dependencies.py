@@ -3,8 +3,8 @@
 A page depends on the ``gradavg`` modules its code cells import, the claim
 modules of the claims it shows (``show("family.name")`` imports only
 ``gradavg.derivations.family``; ``ledger()`` imports every one) and the modules
-its ``automodule`` directives document, and on everything those import in turn, imports inside functions
-included (:func:`gradavg.site.imports.package_modules`). The page's
+its ``automodule`` directives document, and on everything those import in turn,
+imports inside functions included (:func:`gradavg.site.imports.package_modules`). The page's
 *dependency key* hashes the bytes of all those files. The Sphinx extension
 re-reads a page whose key changed and writes the key into the page's
 notebook metadata, where the execution cache sees it: an edit re-executes the
