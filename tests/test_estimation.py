@@ -149,7 +149,7 @@ def test_estimation_figures_on_unseen_data():
 
 
 def test_anscombe_gradients_mean_is_the_least_squares_gradient():
-    from gradavg.topics.data import anscombe_i
+    from gradavg.topics.data_arrays import anscombe_i
     from gradavg.engine.numeric import least_squares_gradient
 
     x, y = anscombe_i()

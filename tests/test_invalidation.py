@@ -14,7 +14,7 @@ pytestmark = pytest.mark.build
 
 PAGES = {
     "index": "# Pages\n\n```{toctree}\ndata\nsums\nprose\n```\n",
-    "data": NOTEBOOK_FRONT_MATTER + "# Data\n\n```{code-cell} ipython3\nfrom gradavg.topics.data import anscombe_i\n"
+    "data": NOTEBOOK_FRONT_MATTER + "# Data\n\n```{code-cell} ipython3\nfrom gradavg.topics.data_arrays import anscombe_i\n"
                                     "len(anscombe_i()[0])\n```\n",
     "sums": NOTEBOOK_FRONT_MATTER + "# Sums\n\n```{code-cell} ipython3\nimport gradavg.engine.sums\n1 + 1\n```\n",
     "prose": "# Prose\n\nNo code here.\n",

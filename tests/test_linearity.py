@@ -10,7 +10,7 @@ import sympy as sp  # noqa: E402
 import gradavg.derivations.linearity as lin  # noqa: E402
 from gradavg.engine.claims import get  # noqa: E402
 from gradavg.engine.sums import as_statistics  # noqa: E402
-from gradavg.topics.data import anscombe_i  # noqa: E402
+from gradavg.topics.data_arrays import anscombe_i  # noqa: E402
 from gradavg.topics.linearity import (  # noqa: E402
     TARGETS,
     check_family,

@@ -4,8 +4,8 @@ import numpy as np
 import sympy as sp
 
 from gradavg.topics.accumulation_figures import noisy_line
-from gradavg.topics.mean_or_sum import (adam_fit, adam_updates, batch_mean_losses, largest_stable_steps, ridge_fit,
-                                        scaling_gap, scaling_gap_curve, sgd_updates)
+from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap, sgd_updates
+from gradavg.topics.mean_or_sum_figures import adam_fit, largest_stable_steps, ridge_fit, scaling_gap_curve
 
 
 def test_the_stable_step_limit_is_where_gradient_descent_stops_converging():
@@ -71,7 +71,7 @@ def test_adam_with_coupled_l2_reaches_the_ridge_fit_of_its_convention_and_adamw_
 def test_the_second_moment_operator_is_the_average_over_every_batch_drawn_with_replacement():
     from itertools import product
 
-    from gradavg.topics.mean_or_sum import second_moment_operator
+    from gradavg.topics.mean_or_sum_figures import second_moment_operator
 
     design = np.array([[1.0, 1.0], [-2.0, 1.0], [0.5, 1.0]])
     eta, batch = 0.3, 2
@@ -85,7 +85,7 @@ def test_the_second_moment_operator_is_the_average_over_every_batch_drawn_with_r
 
 
 def test_the_mean_square_limit_is_below_the_expected_iterates_and_grows_with_the_batch():
-    from gradavg.topics.mean_or_sum import mean_square_stable_step
+    from gradavg.topics.mean_or_sum_figures import mean_square_stable_step
 
     x, y = noisy_line()
     x = (x - x.mean()) / x.std()
@@ -132,7 +132,7 @@ def _exact_line(n=23):
 def test_momentum_on_the_sum_is_the_uncorrected_v_form_and_goyals_correction_gives_the_u_form_exactly():
     from fractions import Fraction
 
-    from gradavg.topics.mean_or_sum import momentum_runs
+    from gradavg.topics.mean_or_sum_figures import momentum_runs
 
     x, y = _exact_line()  # batches of 4: five of 4 and a short one of 3, twice
     runs = momentum_runs(x, y, 4, Fraction(1, 80), Fraction(9, 10), 2)
@@ -144,7 +144,7 @@ def test_momentum_on_the_sum_is_the_uncorrected_v_form_and_goyals_correction_giv
 def test_momentum_runs_against_a_loop_written_out_for_the_u_form():
     from fractions import Fraction
 
-    from gradavg.topics.mean_or_sum import momentum_runs
+    from gradavg.topics.mean_or_sum_figures import momentum_runs
 
     x, y = _exact_line(10)
     eta, mu = Fraction(1, 40), Fraction(9, 10)

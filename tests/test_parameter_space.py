@@ -1,4 +1,4 @@
-"""Tests of gradavg.topics.parameter_space and gradavg.derivations.parameter_space: averaging gradients is not averaging directions, the exact pieces, the surfaces and figures."""
+"""Tests of gradavg.topics.parameter_space, its figures module and gradavg.derivations.parameter_space: averaging gradients is not averaging directions, the exact pieces, the surfaces and figures."""
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gradavg.topics.parameter_space import (anscombe_exact, anscombe_standardised, cost_minimum_exact,
-                                            directions_figure, disagreement_figure, example_gradients_exact,
-                                            lines_crossing, mistaken_and_right, mistaken_places,
-                                            per_example_surfaces, unit_directions)
+from gradavg.topics.parameter_space import (anscombe_exact, cost_minimum_exact, example_gradients_exact,
+                                            mistaken_places, unit_directions)
+from gradavg.topics.parameter_space_figures import (anscombe_standardised, directions_figure, disagreement_figure,
+                                                    lines_crossing, mistaken_and_right, per_example_surfaces)
 
 matplotlib.use("Agg")
 

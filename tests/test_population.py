@@ -6,8 +6,9 @@ import pytest
 import sympy as sp
 
 from gradavg.checks.estimation import squared_norm
-from gradavg.topics.population import (PiecewiseLinear, autodiff_derivative, monte_carlo_swap, normal_density, relu,
-                                subgradient_violation, swap_gap)
+from gradavg.topics.population import (PiecewiseLinear, autodiff_derivative, normal_density, relu,
+                                       subgradient_violation, swap_gap)
+from gradavg.topics.population_figures import monte_carlo_swap
 
 THETA, X = sp.symbols("theta x", real=True)
 

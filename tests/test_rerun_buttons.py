@@ -95,3 +95,17 @@ def test_the_live_page_reader_finds_what_the_list_says():
             '<li><p><strong>JAX, NumPy</strong> (1 claim): <code><span>a.b</span></code></p></li>'
             '<li><p><strong>PyTorch</strong> (2 claims): <code>c.d</code>, <code>c.e</code></p></li></ul></section>')
     assert listed_on_the_live_page(page) == {"a.b": ["JAX", "NumPy"], "c.d": ["PyTorch"], "c.e": ["PyTorch"]}
+
+
+#: the families whose every claim the browser re-runs: their checks' arithmetic is exact, with no NumPy (issue 26)
+BROWSER_FAMILIES = ("accumulation", "linearity", "mean-or-sum", "noise-scale", "nonadditive", "parameter-space",
+                    "population", "same-point", "shuffle", "unbiased", "variance")
+
+
+def test_every_claim_of_the_families_without_numpy_is_offered():
+    # the rule reads needs from the source: a module that imported NumPy again would withdraw its buttons silently
+    offered = {}
+    for claim in ledger():
+        family = claim.id.partition(".")[0]
+        offered[family] = offered.get(family, True) and 'class="gradavg-live"' in live_html(claim.id)
+    assert {family: offered.get(family) for family in BROWSER_FAMILIES} == dict.fromkeys(BROWSER_FAMILIES, True)

@@ -7,14 +7,13 @@ matplotlib.use("Agg")
 import numpy as np
 import sympy as sp
 
-from gradavg.topics.same_point import epoch_comparison, epoch_paths_figure
+from gradavg.topics.same_point_figures import epoch_comparison, epoch_paths_figure, sequential_epoch
 from gradavg.topics.same_point import (
     epoch_difference_coefficients,
     gradient_at,
     hessian_term,
     indexed_quadratic_loss,
     quadratic_losses,
-    sequential_epoch,
     stale_average_any_n,
     stale_average_identity,
 )

@@ -1,43 +1,44 @@
-"""Small real datasets, typed in with their source."""
+"""Small real datasets, typed in with their source, as exact values.
+
+The values are :class:`fractions.Fraction` of the printed decimals, so exact
+checks read them with no rounding and no NumPy (the in-browser engine has none);
+``float(v)`` gives the same double as the printed decimal.
+:mod:`gradavg.topics.data_arrays` serves them as NumPy arrays to the figures
+and the numeric pages.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from fractions import Fraction
+
+
+def _decimals(text: str) -> tuple[Fraction, ...]:
+    """The whitespace-separated decimals in ``text``, each as its exact fraction."""
+    return tuple(Fraction(value) for value in text.split())
+
 
 #: Anscombe's quartet, set I (Anscombe 1973, "Graphs in statistical analysis",
 #: The American Statistician 27(1), 17-21): eleven (x, y) pairs.
-ANSCOMBE_I_X = np.array([10.0, 8.0, 13.0, 9.0, 11.0, 14.0, 6.0, 4.0, 12.0, 7.0, 5.0])
-ANSCOMBE_I_Y = np.array([8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68])
-
-
-def anscombe_i() -> tuple[np.ndarray, np.ndarray]:
-    """Anscombe's set I as two arrays ``(x, y)`` (copies, safe to modify).
-
-    Example:
-        >>> x, y = anscombe_i()
-        >>> len(x), float(x.mean()), round(float(y.mean()), 2)
-        (11, 9.0, 7.5)
-    """
-    return ANSCOMBE_I_X.copy(), ANSCOMBE_I_Y.copy()
-
+ANSCOMBE_I_X = _decimals("10 8 13 9 11 14 6 4 12 7 5")
+ANSCOMBE_I_Y = _decimals("8.04 6.95 7.58 8.81 8.33 9.96 7.24 4.26 10.84 4.82 5.68")
 
 #: the rest of Anscombe's quartet (same source); sets II and III share set I's x values
-ANSCOMBE_II_Y = np.array([9.14, 8.14, 8.74, 8.77, 9.26, 8.10, 6.13, 3.10, 9.13, 7.26, 4.74])
-ANSCOMBE_III_Y = np.array([7.46, 6.77, 12.74, 7.11, 7.81, 8.84, 6.08, 5.39, 8.15, 6.42, 5.73])
-ANSCOMBE_IV_X = np.array([8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 19.0, 8.0, 8.0, 8.0])
-ANSCOMBE_IV_Y = np.array([6.58, 5.76, 7.71, 8.84, 8.47, 7.04, 5.25, 12.50, 5.56, 7.91, 6.89])
+ANSCOMBE_II_Y = _decimals("9.14 8.14 8.74 8.77 9.26 8.10 6.13 3.10 9.13 7.26 4.74")
+ANSCOMBE_III_Y = _decimals("7.46 6.77 12.74 7.11 7.81 8.84 6.08 5.39 8.15 6.42 5.73")
+ANSCOMBE_IV_X = _decimals("8 8 8 8 8 8 8 19 8 8 8")
+ANSCOMBE_IV_Y = _decimals("6.58 5.76 7.71 8.84 8.47 7.04 5.25 12.50 5.56 7.91 6.89")
 
 
-def anscombe_quartet() -> tuple[np.ndarray, np.ndarray]:
-    """All four of Anscombe's sets, I to IV in order, as two arrays ``(x, y)`` of 44 values.
+def anscombe_quartet_exact() -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    """All four of Anscombe's sets, I to IV in order, as two tuples ``(x, y)`` of 44 exact values.
 
     Example:
-        >>> x, y = anscombe_quartet()
-        >>> len(x), [round(float(y[11 * k : 11 * k + 11].mean()), 2) for k in range(4)]
-        (44, [7.5, 7.5, 7.5, 7.5])
+        >>> x, y = anscombe_quartet_exact()
+        >>> len(x), sum(x) / 44, [str(sum(y[11 * k : 11 * k + 11]) / 11) for k in range(4)]
+        (44, Fraction(9, 1), ['8251/1100', '8251/1100', '15/2', '8251/1100'])
     """
-    x = np.concatenate([ANSCOMBE_I_X, ANSCOMBE_I_X, ANSCOMBE_I_X, ANSCOMBE_IV_X])
-    return x, np.concatenate([ANSCOMBE_I_Y, ANSCOMBE_II_Y, ANSCOMBE_III_Y, ANSCOMBE_IV_Y])
+    return (ANSCOMBE_I_X * 3 + ANSCOMBE_IV_X,
+            ANSCOMBE_I_Y + ANSCOMBE_II_Y + ANSCOMBE_III_Y + ANSCOMBE_IV_Y)
 
 
 def zen_of_python() -> list[str]:

@@ -35,7 +35,8 @@ from ..checks.jax_adapter import DEVICES, jax_modules, needs_jax
 from ..engine.claims import Verdict
 from ..engine.rounding import Bound, compare, exact, gamma, rounding_bound
 from .accumulation import example_weights, mean_of_means_weights, split, total_count_weights, weighted_sum
-from .data import anscombe_quartet, zen_of_python
+from .data import zen_of_python
+from .data_arrays import anscombe_quartet
 
 # --- exact per-example gradients ----------------------------------------------
 

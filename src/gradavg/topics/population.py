@@ -8,6 +8,9 @@ function they agree; a loss with a jump does not.
 Kinks: piecewise-linear losses ``sign * max_k (a_k theta + b_k)``, with the
 derivative automatic differentiation reports at a kink (a convention such as
 ``ReLU'(0) = 0``) and an exact test of the subgradient inequality.
+
+Exact science only, with no NumPy, so the claims re-run in the browser; the
+page's Monte Carlo estimate is in :mod:`gradavg.topics.population_figures`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-import numpy as np
 import sympy as sp
 
 
@@ -42,24 +44,6 @@ def normal_density(x: sp.Symbol, mean: sp.Expr, std: sp.Expr) -> sp.Expr:
         1
     """
     return sp.exp(-((x - mean) ** 2) / (2 * std**2)) / (std * sp.sqrt(2 * sp.pi))
-
-
-def monte_carlo_swap(theta: float, mean: float, std: float, samples: int, seed: int) -> dict:
-    """For ``L = exp(theta x)`` with ``x ~ N(mean, std^2)``: sampled mean of ``dL/dtheta`` against the exact ``R'``.
-
-    The exact side is the derivative of the moment generating function,
-    ``R(theta) = exp(theta mean + theta^2 std^2 / 2)``.
-
-    Example:
-        >>> r = monte_carlo_swap(0.5, 0.0, 1.0, 200000, seed=1)
-        >>> abs(r["sampled"] - r["exact"]) < 4 * r["standard_error"]
-        True
-    """
-    draws = np.random.default_rng(seed).normal(mean, std, size=samples)
-    gradients = draws * np.exp(theta * draws)
-    exact = (mean + theta * std**2) * np.exp(theta * mean + theta**2 * std**2 / 2)
-    return {"sampled": float(gradients.mean()), "exact": float(exact),
-            "standard_error": float(gradients.std(ddof=1) / np.sqrt(samples))}
 
 
 @dataclass(frozen=True)

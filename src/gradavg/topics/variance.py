@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .data import anscombe_i
+from .data_arrays import anscombe_i
 from ..checks.estimation import full_gradient, minibatch_moments, squared_norm
 from ..engine.models import linear_regression
 from ..engine.numeric import per_example_gradients
