@@ -383,9 +383,9 @@ def test_pointing_at_the_form_starts_the_engine(browser, site_url):
 
 
 def test_claims_that_need_numpy_say_so_instead(live, site_url):
-    live.goto(f"{site_url}/shuffle.html", wait_until="load")
+    live.goto(f"{site_url}/framework.html", wait_until="load")
     assert live.locator(".gradavg-live-note").count() > 0
-    assert "numpy" in live.locator(".gradavg-live-note").first.inner_text()
+    assert "JAX, NumPy" in live.locator(".gradavg-live-note").first.inner_text()
 
 
 def test_no_request_left_the_site(live, site_url):

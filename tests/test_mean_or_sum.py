@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from gradavg.topics.accumulation import noisy_line
+from gradavg.topics.accumulation_figures import noisy_line
 from gradavg.topics.mean_or_sum import adam_updates, batch_mean_losses, scaling_gap, sgd_updates
 from gradavg.topics.mean_or_sum_figures import adam_fit, largest_stable_steps, ridge_fit, scaling_gap_curve
 

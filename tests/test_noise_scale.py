@@ -1,17 +1,11 @@
-"""Tests of gradavg.topics.noise_scale: the noise-scale helpers (on data the pages do not use)."""
-
-import matplotlib
-
-matplotlib.use("Agg")
+"""Tests of gradavg.topics.noise_scale: the noise-scale helpers, exactly (on data the pages do not use)."""
 
 from fractions import Fraction
 
-import numpy as np
 import pytest
 
 from gradavg.checks.estimation import squared_norm, full_gradient, noise_scale
-from gradavg.topics.noise_scale import (best_improvement, expected_cost_after_step, noise_scale_along_descent, noise_scale_figure,
-                           quadratic_cost)
+from gradavg.topics.noise_scale import best_improvement, expected_cost_after_step, quadratic_cost
 
 
 def test_quadratic_cost():
@@ -37,20 +31,6 @@ def test_best_improvement_matches_the_noise_scale_formula_on_unseen_data():
 def test_best_improvement_needs_a_gradient():
     with pytest.raises(ValueError):
         best_improvement([[1], [1]], [1], 1)
-
-
-def test_noise_scale_along_descent_on_unseen_data():
-    rng = np.random.default_rng(4)
-    x = rng.normal(size=25)
-    y = 0.5 * x + 2 + 0.3 * rng.normal(size=25)
-    run = noise_scale_along_descent(x, y, (0.0, 0.0), 0.2, 40)
-    assert run["cost"].shape == run["noise_scale"].shape == (41,)
-    assert np.all(np.diff(run["cost"]) <= 1e-12) and run["cost"][-1] >= run["minimum"] - 1e-12
-    assert run["noise_scale"][-1] > run["noise_scale"][0]
-    grads = np.column_stack([2 * (0.0 * x + 0.0 - y) * x, 2 * (0.0 * x + 0.0 - y)])
-    assert run["noise_scale"][0] == pytest.approx(float(noise_scale(grads.tolist())))
-    noise_scale_figure(run, 25)
-    matplotlib.pyplot.close("all")
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3])

@@ -1,8 +1,12 @@
 """Tests of gradavg.site.rerun_buttons: the claims the site offers to re-run in the browser really run without NumPy, as the browser's engine does."""
 
+import html
 import json
+import re
 import subprocess
 import sys
+
+import pytest
 
 from gradavg.engine.claims import claim_module, ledger
 from gradavg.site.imports import third_party_needs
@@ -41,17 +45,61 @@ def test_every_claim_offered_in_the_browser_runs_without_numpy():
 
 
 def test_a_claim_that_needs_numpy_is_not_offered_and_cannot_run_without_it():
-    # negative control: the blocking is real, and the rule reads the need from the source
-    claim_id = "shuffle.epoch"
+    # negative control: the blocking is real, and the rule reads the need from the source (the framework page's
+    # module computes in NumPy: JAX is handed NumPy arrays)
+    claim_id = "framework.per-example"
     module = claim_module(claim_id)
     assert "numpy" in third_party_needs(module)
     assert 'class="gradavg-live"' not in live_html(claim_id)
     assert run_without_numpy([(module, claim_id)])[claim_id].startswith("ImportError")
 
 
+def test_the_checks_layer_counts_the_packages_its_adapters_import_on_first_use():
+    # just inside the rule: a claim reaching the JAX adapter needs JAX, one reaching the PyTorch adapter PyTorch
+    assert {"jax", "optax"} <= third_party_needs(claim_module("framework.per-example"))
+    assert "torch" in third_party_needs(claim_module("stacks.clip-timing"))
+    assert "jax" not in third_party_needs(claim_module("stacks.clip-timing"))
+    # just past it: a page module's imports inside functions are its figures', which no claim draws
+    assert "numpy" not in third_party_needs(claim_module("linearity.general-n"))
+    assert "numpy" in third_party_needs("gradavg.topics.linearity")
+
+
+def listed_on_the_live_page(page: str) -> dict[str, list[str]]:
+    """``{claim id: packages}`` from the built live page's list of the claims that cannot run in the browser."""
+    section = page.split('id="claims-that-cannot-run-in-your-browser"', 1)[1].split("</section>", 1)[0]
+    listed = {}
+    for item in re.findall(r"<li>(.*?)</li>", section, re.S):
+        text = html.unescape(re.sub(r"<[^>]+>", "", item))
+        packages, _, claims = text.partition("):")
+        names = packages.rsplit(" (", 1)[0].split(", ")
+        listed.update({claim_id.strip(): names for claim_id in claims.split(",")})
+    return listed
+
+
+@pytest.mark.build
+def test_the_live_page_lists_every_claim_without_a_re_run_button_and_what_it_needs(built_site):
+    page = (built_site / "live.html").read_text(encoding="utf-8")
+    listed = listed_on_the_live_page(page)
+    claims = [c.id for c in ledger()]
+    without_button = [claim_id for claim_id in claims if 'class="gradavg-live"' not in live_html(claim_id)]
+    assert sorted(listed) == without_button and without_button
+    for claim_id, packages in listed.items():
+        assert f"This check needs {', '.join(packages)}, which" in live_html(claim_id)
+    count = re.search(r"(\d+) of the (\d+) claims cannot re-run in your browser", re.sub(r"<[^>]+>", "", page))
+    assert count and count.groups() == (str(len(listed)), str(len(claims)))
+
+
+def test_the_live_page_reader_finds_what_the_list_says():
+    # the reader the test above relies on, on a list with two groups
+    page = ('<section id="claims-that-cannot-run-in-your-browser"><ul>'
+            '<li><p><strong>JAX, NumPy</strong> (1 claim): <code><span>a.b</span></code></p></li>'
+            '<li><p><strong>PyTorch</strong> (2 claims): <code>c.d</code>, <code>c.e</code></p></li></ul></section>')
+    assert listed_on_the_live_page(page) == {"a.b": ["JAX", "NumPy"], "c.d": ["PyTorch"], "c.e": ["PyTorch"]}
+
+
 #: the families whose every claim the browser re-runs: their checks' arithmetic is exact, with no NumPy (issue 26)
-BROWSER_FAMILIES = ("linearity", "mean-or-sum", "nonadditive", "parameter-space", "population", "same-point",
-                    "unbiased", "variance")
+BROWSER_FAMILIES = ("accumulation", "linearity", "mean-or-sum", "noise-scale", "nonadditive", "parameter-space",
+                    "population", "same-point", "shuffle", "unbiased", "variance")
 
 
 def test_every_claim_of_the_families_without_numpy_is_offered():

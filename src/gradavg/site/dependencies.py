@@ -2,9 +2,9 @@
 
 A page depends on the ``gradavg`` modules its code cells import, the claim
 modules of the claims it shows (``show("family.name")`` imports only
-``gradavg.derivations.family``) and the modules its ``automodule`` directives
-document, and on everything those import in turn, imports inside functions
-included (:func:`gradavg.site.imports.package_modules`). The page's
+``gradavg.derivations.family``; ``ledger()`` imports every one) and the modules
+its ``automodule`` directives document, and on everything those import in turn,
+imports inside functions included (:func:`gradavg.site.imports.package_modules`). The page's
 *dependency key* hashes the bytes of all those files. The Sphinx extension
 re-reads a page whose key changed and writes the key into the page's
 notebook metadata, where the execution cache sees it: an edit re-executes the
@@ -36,12 +36,16 @@ def code_cells(text: str) -> list[str]:
 
 
 def page_imports(text: str) -> set[str]:
-    """The modules a page names: imports in its code cells, claim modules of ``show(...)``, ``automodule`` targets.
+    """The modules a page names: imports in its code cells, claim modules of ``show(...)`` (of ``ledger()``: all),
+    ``automodule`` targets.
 
     Example:
         >>> page = "```{code-cell} ipython3\\nfrom gradavg.site.display import show\\nshow('variance.any-n')\\n```\\n"
         >>> sorted(page_imports(page))
         ['gradavg.derivations.variance', 'gradavg.site.display', 'gradavg.site.display.show']
+        >>> every = page_imports("```{code-cell} ipython3\\nfrom gradavg.engine.claims import ledger\\nledger()\\n```\\n")
+        >>> {"gradavg.derivations.variance", "gradavg.derivations.framework"} <= every
+        True
     """
     names = set(_AUTOMODULE.findall(text))
     for code in code_cells(text):
@@ -54,7 +58,20 @@ def page_imports(text: str) -> set[str]:
             elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show" and node.args
                   and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 names.add(claim_module(node.args[0].value))
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ledger":
+                names.update(claim_modules())
     return names
+
+
+def claim_modules() -> list[str]:
+    """Every claim module of the package, read from the folder of ``gradavg.derivations`` (nothing imported).
+
+    Example:
+        >>> "gradavg.derivations.linearity" in claim_modules(), "gradavg.derivations" in claim_modules()
+        (True, False)
+    """
+    folder = module_source("gradavg.derivations").parent
+    return sorted(f"gradavg.derivations.{path.stem}" for path in folder.glob("*.py") if path.stem != "__init__")
 
 
 def dependency_key(text: str) -> str | None:

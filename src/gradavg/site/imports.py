@@ -93,18 +93,28 @@ def module_source(module: str) -> Path | None:
     return None
 
 
+#: the layer whose modules import packages on first use, inside the functions that need them (JAX, PyTorch)
+FIRST_USE_LAYER = "gradavg.checks."
+
+
 @lru_cache(maxsize=None)
 def third_party_needs(module: str) -> frozenset[str]:
     """The third-party top-level packages that ``module`` needs, through the package modules it imports.
 
     Every import in ``module`` counts (its functions are the claims' checks);
-    in the modules it reaches, the imports that run when they are imported.
+    in the modules it reaches, the imports that run when they are imported,
+    and in those of the checks layer (:data:`FIRST_USE_LAYER`) every import:
+    its adapters import JAX and PyTorch inside the functions the checks call.
+    (A page module's imports inside functions are its figures', which no
+    claim draws.)
 
     Example:
         >>> sorted(third_party_needs("gradavg.derivations.linearity"))
         ['mpmath', 'sympy']
         >>> "numpy" in third_party_needs("gradavg.topics.variance")
         True
+        >>> {"jax", "torch"} & third_party_needs("gradavg.topics.framework")
+        {'jax'}
     """
     needs, seen, queue = set(), set(), [module]
     while queue:
@@ -115,7 +125,8 @@ def third_party_needs(module: str) -> frozenset[str]:
         path = module_source(name)
         if path is None:
             continue
-        for imported in imported_names(path, name, inside_functions=name == module):
+        every_import = name == module or name.startswith(FIRST_USE_LAYER)
+        for imported in imported_names(path, name, inside_functions=every_import):
             top = imported.partition(".")[0]
             if top == "gradavg":
                 queue.append(imported)

@@ -52,8 +52,7 @@ from ..engine.rounding import (
     rounding_bound,
     softmax_depth,
 )
-from .accumulation import mean_of_means_weights, split, total_count_weights
-from .framework import example_weights, weighted_sum
+from .accumulation import example_weights, mean_of_means_weights, split, total_count_weights, weighted_sum
 from .stacks import (
     REFERENCE_DIGITS,
     REFERENCE_ERROR,

@@ -34,7 +34,7 @@ import sympy as sp
 from ..checks.jax_adapter import DEVICES, jax_modules, needs_jax
 from ..engine.claims import Verdict
 from ..engine.rounding import Bound, compare, exact, gamma, rounding_bound
-from .accumulation import mean_of_means_weights, split, total_count_weights
+from .accumulation import example_weights, mean_of_means_weights, split, total_count_weights, weighted_sum
 from .data import zen_of_python
 from .data_arrays import anscombe_quartet
 
@@ -44,26 +44,6 @@ def _as_fraction(value: sp.Expr) -> Fraction:
     if not value.is_Rational:
         raise ArithmeticError(f"an exact gradient did not reduce to a rational: {value}")
     return Fraction(int(value.p), int(value.q))
-
-
-def weighted_sum(vectors: Sequence[Sequence[Fraction]], weights: Sequence[Fraction]) -> list[Fraction]:
-    """``sum_i weights[i] * vectors[i]``, exactly.
-
-    Example:
-        >>> weighted_sum([[Fraction(1), Fraction(2)], [Fraction(3), Fraction(4)]], [Fraction(1, 2)] * 2)
-        [Fraction(2, 1), Fraction(3, 1)]
-    """
-    return [sum((w * v[j] for v, w in zip(vectors, weights)), Fraction(0)) for j in range(len(vectors[0]))]
-
-
-def example_weights(sizes: Sequence[int], scheme: Callable) -> list[Fraction]:
-    """One weight per example: micro-batch ``k``'s weight ``scheme(sizes)[k]`` repeated ``sizes[k]`` times.
-
-    Example:
-        >>> example_weights([1, 2], mean_of_means_weights)
-        [Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)]
-    """
-    return [c for group, c in zip(split(sizes), scheme(sizes)) for _ in group]
 
 
 #: what a check compares with, the exact full-batch gradient or it plus the exact mean-of-means gap (either sign)
