@@ -198,35 +198,3 @@ register(
               "torch's CPU kernel",
     )
 )
-
-# --- exercises: the claims behind the page's answer boxes ----------------------
-
-import sympy as sp  # noqa: E402
-
-from gradavg.checks.answers import exercise_claim  # noqa: E402
-from gradavg.engine.claims import Answer  # noqa: E402
-
-_COUNTS = "n_1, n_2, n_3"
-
-
-def _accelerate_factor(s):
-    """The c for which accelerate's division by K = 3 of c times each summed loss gives the full-batch mean."""
-    factor, sums = sp.Symbol("c", positive=True), sp.symbols("S_1 S_2 S_3", positive=True)
-    counts = [s[name] for name in ("n_1", "n_2", "n_3")]
-    (solution,) = sp.solve(sp.Eq(sum(factor * total / 3 for total in sums), sum(sums) / sum(counts)), factor)
-    return solution
-
-
-register(exercise_claim(
-    "stacks.exercise-accelerate-factor",
-    r"With accelerate's $\texttt{backward}$ dividing by $K = 3$, micro-batch losses $c\sum_{i\in k} L_i$ over "
-    r"micro-batches of $n_1, n_2, n_3$ examples accumulate to $\frac1N\sum_i\nabla L_i$ for "
-    r"$c = \frac{3}{n_1 + n_2 + n_3}$",
-    answer=Answer("3/(n_1 + n_2 + n_3)", _COUNTS, "c ="),
-    wrong=Answer("1/(n_1 + n_2 + n_3)", _COUNTS, "c ="),
-    truth=_accelerate_factor,
-    control="1/N, the summed loss over the global count, which accelerate's division by K scales down 3 times",
-    scope="K = 3, one process, every n_1, n_2, n_3 > 0 and summed losses S_1, S_2, S_3 > 0 (their gradients obey "
-          "the same linear equation); the truth solves accelerate's accumulated (1/K) sum_k c S_k = the full-batch "
-          "mean, for c",
-))

@@ -146,11 +146,3 @@ def test_the_per_example_control_differs_in_direction_and_reaches_both_routes():
     assert cosine < 0.999   # not a rescaling of the right gradient (cosine 0.9966 at theta_0)
     verdict = framework.check_per_example(control=True)
     assert not verdict.holds and verdict.method.count("fails: ") == 2
-
-
-def test_pmean_of_local_means_weights_each_example_by_one_over_devices_times_its_shard():
-    import sympy as sp
-
-    from gradavg.derivations.framework import pmean_of_local_means_weight
-    weights = [pmean_of_local_means_weight((2, 3), example) for example in range(5)]
-    assert weights == [sp.Rational(1, 4)] * 2 + [sp.Rational(1, 6)] * 3 and sum(weights) == 1

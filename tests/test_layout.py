@@ -121,10 +121,8 @@ def test_wheel_installs_outside_the_checkout_and_runs_the_ledger(installed_wheel
     from gradavg.checks.torch_adapter import NEEDS_TORCH
     from gradavg.engine.claims import claim_module, ledger
     ids = [claim.id for claim in ledger()]
-    # an exercise's claim (it has an answer) is SymPy only, so it runs without the extra its module's others need
-    extra_ids = {claim.id for claim in ledger() if claim.answer is None}
-    jax_ids = {i for i in extra_ids if claim_module(i) in JAX_MODULES}
-    torch_ids = {i for i in extra_ids if claim_module(i) in TORCH_MODULES}
+    jax_ids = {i for i in ids if claim_module(i) in JAX_MODULES}
+    torch_ids = {i for i in ids if claim_module(i) in TORCH_MODULES}
     assert jax_ids and all(i.startswith("framework.") for i in jax_ids)
 
     def not_run_exactly(step: str, expected: set[str]) -> list[dict]:
