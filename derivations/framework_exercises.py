@@ -58,8 +58,8 @@ register(exercise_claim(
     "framework-exercises.multisteps-divisor",
     r"With $\texttt{optax.MultiSteps}$' default mean over $K = 2$ micro-batches of $n_1$ and $n_2$ real tokens, "
     r"dividing each micro-batch's summed token loss by $D = \frac{n_1 + n_2}{2}$ gives the token mean of the step",
-    answer=Answer("(n_1 + n_2)/2", "n_1, n_2", "D ="),
-    wrong=Answer("n_1 + n_2", "n_1, n_2", "D ="),
+    answer=Answer("(n_1 + n_2)/2", "n_1, n_2", "D =", positive="n_1, n_2"),
+    wrong=Answer("n_1 + n_2", "n_1, n_2", "D =", positive="n_1, n_2"),
     truth=_multisteps_divisor,
     control="the global count n_1 + n_2 with MultiSteps still averaging: the step K = 2 times too small",
     scope="K = 2, every n_1, n_2 > 0 and summed token losses S_1, S_2 > 0; the truth solves MultiSteps' mean of "

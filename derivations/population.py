@@ -213,8 +213,8 @@ register(exercise_claim(
     "population.exercise-exponential-risk",
     r"For $x \sim \mathcal{N}(\mu, s^2)$ and $L(\theta, x) = e^{\theta x}$, "
     r"$R'(\theta) = (\mu + \theta s^2)\, e^{\theta\mu + \theta^2 s^2/2}$",
-    answer=Answer("(mu + theta*s**2)*exp(theta*mu + theta**2*s**2/2)", _RISK, "dR/dtheta ="),
-    wrong=Answer("mu*exp(theta*mu + theta**2*s**2/2)", _RISK, "dR/dtheta ="),
+    answer=Answer("(mu + theta*s**2)*exp(theta*mu + theta**2*s**2/2)", _RISK, "dR/dtheta =", positive="s"),
+    wrong=Answer("mu*exp(theta*mu + theta**2*s**2/2)", _RISK, "dR/dtheta =", positive="s"),
     truth=lambda s: risk_derivative_by_definition(sp.exp(THETA * X), normal_density(X, MU, STD), (-sp.oo, sp.oo),
                                                   THETA).xreplace({THETA: s["theta"], MU: s["mu"], STD: s["s"]}),
     control="E[x] R(theta), the mean of x times the risk (as if x and exp(theta x) were uncorrelated)",

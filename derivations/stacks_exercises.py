@@ -29,8 +29,8 @@ register(exercise_claim(
     r"With accelerate's $\texttt{backward}$ dividing by $K = 3$, micro-batch losses $c\sum_{i\in k} L_i$ over "
     r"micro-batches of $n_1, n_2, n_3$ examples accumulate to $\frac1N\sum_i\nabla L_i$ for "
     r"$c = \frac{3}{n_1 + n_2 + n_3}$",
-    answer=Answer("3/(n_1 + n_2 + n_3)", _COUNTS, "c ="),
-    wrong=Answer("1/(n_1 + n_2 + n_3)", _COUNTS, "c ="),
+    answer=Answer("3/(n_1 + n_2 + n_3)", _COUNTS, "c =", positive=_COUNTS),
+    wrong=Answer("1/(n_1 + n_2 + n_3)", _COUNTS, "c =", positive=_COUNTS),
     truth=_accelerate_factor,
     control="1/N, the summed loss over the global count, which accelerate's division by K scales down 3 times",
     scope="K = 3, one process, every n_1, n_2, n_3 > 0 and summed losses S_1, S_2, S_3 > 0 (their gradients obey "

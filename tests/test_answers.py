@@ -115,3 +115,13 @@ def test_every_answer_box_s_solution_is_in_the_reader_s_syntax_and_rests_on_a_pr
         assert claim.evidence == "proof", claim.id
         verdict = check_answer(claim.answer.expression, claim.answer.expression, claim.answer.variables)
         assert verdict["status"] == 0, (claim.id, verdict["message"])
+
+
+def test_positive_variables_are_compared_at_positive_values_only():
+    # right only for positive counts: at a negative n_1 the two differ, so the box must not look there
+    assert check_answer("3/(Abs(n_1) + n_2)", "3/(n_1 + n_2)", "n_1, n_2", positive="n_1, n_2")["status"] == 0
+    assert check_answer("3/(Abs(n_1) + n_2)", "3/(n_1 + n_2)", "n_1, n_2")["status"] == 1
+    wrong = check_answer("1/(n_1 + n_2)", "3/(n_1 + n_2)", "n_1, n_2", positive="n_1, n_2")
+    assert wrong["status"] == 1 and all(sp.Rational(v) > 0 for v in wrong["witness"].values()), wrong
+    refused = check_answer("1", "1", "n", positive="m")
+    assert refused["message"] == "error: positive names m, which are not among the answer's variables"

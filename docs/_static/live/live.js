@@ -230,7 +230,8 @@
       output.textContent = waitingText("Checking…");
       try {
         const { result } = await run({ kind: "answer", text: form.elements.namedItem("answer").value,
-                                       expected: form.dataset.expected, variables: form.dataset.variables },
+                                       expected: form.dataset.expected, variables: form.dataset.variables,
+                                       positive: form.dataset.positive },
                                      Number(form.dataset.budget || BUDGET_SECONDS));
         output.textContent = describeAnswer(result);
         form.dataset.outcome = result.status === 0 ? "right" : result.status === 1 ? "wrong" : "refused";

@@ -35,7 +35,7 @@ self.onmessage = async ({ data }) => {
     }
     const run = pyodide.pyimport("gradavg.checks.browser_api");
     const answer = data.kind === "claim" ? run.rerun_claim_json(data.module, data.claim)
-      : data.kind === "answer" ? run.check_answer_json(data.text, data.expected, data.variables)
+      : data.kind === "answer" ? run.check_answer_json(data.text, data.expected, data.variables, data.positive)
       : run.check_text_json(data.loss, data.params, data.data, data.n, data.cost || undefined);  // undefined is None, null is not
     self.postMessage({ id: data.id, result: JSON.parse(answer), startup: seconds });
   } catch (error) {

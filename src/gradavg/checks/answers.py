@@ -10,6 +10,7 @@ makes: equal as functions of the answer's variables, or not, with an exact witne
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import sympy as sp
@@ -17,28 +18,36 @@ import sympy as sp
 from ..engine.claims import Answer, Claim, Verdict
 from ..engine.exact import decide
 from .safeparse import parse_expression, parse_names
+from .text_check import refusal
 
 
-def answer_symbols(variables: str) -> dict[str, sp.Symbol]:
-    """The real symbols an answer may use, from their comma-separated names (none for a number).
+def answer_symbols(variables: str, positive: str = "") -> dict[str, sp.Symbol]:
+    """The real symbols an answer may use, from their comma-separated names (none for a number); ``positive`` ones positive.
 
     Example:
         >>> answer_symbols("w, b")
         {'w': w, 'b': b}
+        >>> answer_symbols("s, x", positive="s")["s"].is_positive
+        True
         >>> answer_symbols("")
         {}
     """
     names = parse_names(variables, "the answer's variables") if variables.strip() else []
-    return {name: sp.Symbol(name, real=True) for name in names}
+    positives = set(parse_names(positive, "the answer's positive variables")) if positive.strip() else set()
+    if stray := positives - set(names):
+        raise ValueError(f"positive names {', '.join(sorted(stray))}, which are not among the answer's variables")
+    return {name: sp.Symbol(name, positive=True) if name in positives else sp.Symbol(name, real=True) for name in names}
 
 
 def decide_equal(left: sp.Expr, right: sp.Expr, symbols: dict[str, sp.Symbol]) -> Verdict:
     """Decide ``left == right`` as functions of ``symbols``: a proof, or an exact witness where they differ.
 
-    Exact random rational points come first, so a wrong answer is refuted with a witness. A
-    rational function's difference is reduced by ``cancel`` (a canonical form: zero exactly when the
-    two agree); anything else by ``simplify``, and a difference it cannot reduce to zero, with no
-    witness found, raises ``ArithmeticError`` (undecided), never "equal".
+    Exact random rational points come first (positive values for positive symbols), so a wrong
+    answer is refuted with a witness. A rational function's difference is reduced by ``cancel``, a
+    canonical form: zero exactly when the two are equal as rational functions, that is wherever both
+    are defined (``(x**2 - 1)/(x - 1)`` equals ``x + 1``). Anything else is reduced by ``simplify``,
+    and a difference it cannot reduce to zero, with no witness found, raises ``ArithmeticError``
+    (undecided), never "equal".
 
     Example:
         >>> w = sp.Symbol("w", real=True)
@@ -51,8 +60,14 @@ def decide_equal(left: sp.Expr, right: sp.Expr, symbols: dict[str, sp.Symbol]) -
     variables = list(symbols.values())
     rational = difference.is_rational_function(*variables) if variables else difference.is_number
     reduce, how = (sp.cancel, "cancel") if rational else (sp.simplify, "simplify")
-    return decide(lambda point: [difference.xreplace(point)], variables,
-                  lambda: ([reduce(sp.together(difference) if rational else difference)], how))
+
+    def in_domain(point: dict) -> dict:
+        # random points are nonzero rationals of either sign: a positive symbol takes the magnitude
+        return {symbol: abs(value) if symbol.is_positive else value for symbol, value in point.items()}
+
+    verdict = decide(lambda point: [difference.xreplace(in_domain(point))], variables,
+                     lambda: ([reduce(sp.together(difference) if rational else difference)], how))
+    return verdict if verdict.witness is None else dataclasses.replace(verdict, witness=in_domain(verdict.witness))
 
 
 def answer_verdict(answer: Answer, truth: Callable[[dict[str, sp.Symbol]], sp.Expr]) -> Verdict:
@@ -67,7 +82,7 @@ def answer_verdict(answer: Answer, truth: Callable[[dict[str, sp.Symbol]], sp.Ex
         >>> answer_verdict(Answer("w", "w", "dL/dw ="), from_definition).witness
         {w: 4/7}
     """
-    symbols = answer_symbols(answer.variables)
+    symbols = answer_symbols(answer.variables, answer.positive)
     return decide_equal(parse_expression(answer.expression, symbols, "answer"), truth(symbols), symbols)
 
 
@@ -88,19 +103,20 @@ def exercise_claim(id: str, statement: str, *, answer: Answer, wrong: Answer,
         >>> claim.run().ok, claim.answer.expression
         (True, '2*w')
     """
-    if answer.variables != wrong.variables:
+    if (answer.variables, answer.positive) != (wrong.variables, wrong.positive):
         raise ValueError(f"claim {id!r}: the wrong answer must use the variables of the right one")
     return Claim(id, statement, lambda: answer_verdict(answer, truth), control, lambda: answer_verdict(wrong, truth),
                  "proof", scope, answer)
 
 
-def check_answer(text: str, expected: str, variables: str) -> dict:
+def check_answer(text: str, expected: str, variables: str, positive: str = "") -> dict:
     """Compare a reader's answer with an exercise's solution; the verdict as a JSON-ready dict.
 
     Args:
         text: what the reader typed, in the syntax of :mod:`gradavg.checks.safeparse`.
         expected: the solution (the ``expression`` of a :class:`gradavg.engine.claims.Answer`).
         variables: the names both may use, comma-separated (``""`` for a number).
+        positive: those of them that are positive, comma-separated.
 
     Returns:
         ``status`` (0 equivalent, 1 not equivalent, 2 bad input or undecided), ``equivalent``
@@ -120,20 +136,14 @@ def check_answer(text: str, expected: str, variables: str) -> dict:
     result = {"status": 2, "equivalent": None, "method": None, "evidence": None, "witness": None, "yours": None,
               "expected": None, "message": None}
     try:
-        symbols = answer_symbols(variables)
+        symbols = answer_symbols(variables, positive)
         yours = parse_expression(text, symbols, "answer")
         solution = parse_expression(expected, symbols, "solution")
         verdict = decide_equal(yours, solution, symbols)
     except MemoryError:
         raise
-    except (ValueError, TypeError) as error:
-        return {**result, "message": f"error: {error}"}
-    except ArithmeticError as error:
-        return {**result, "message": f"undecided: {error}"}
-    except RecursionError:
-        return {**result, "message": "error: the answer is nested too deeply to be handled"}
     except Exception as error:  # noqa: BLE001 - text from anyone: one line, never a traceback
-        return {**result, "message": f"error: the answer could not be compared ({type(error).__name__}: {error})"}
+        return {**result, "message": refusal(error, "the answer", "the answer could not be compared")}
     result.update(status=0 if verdict.holds else 1, equivalent=verdict.holds, method=verdict.method,
                   evidence=verdict.evidence)
     if not verdict.holds:

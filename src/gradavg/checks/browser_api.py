@@ -39,7 +39,7 @@ def rerun_claim_json(module: str, claim_id: str) -> str:
     return json.dumps(ledger_rows([get(claim_id, module=module).run()])[0])
 
 
-def check_answer_json(text: str, expected: str, variables: str) -> str:
+def check_answer_json(text: str, expected: str, variables: str, positive: str = "") -> str:
     """:func:`gradavg.checks.answers.check_answer` as JSON: an exercise's answer box asks this.
 
     Example:
@@ -47,4 +47,4 @@ def check_answer_json(text: str, expected: str, variables: str) -> str:
         >>> json.loads(check_answer_json("2*w", "w + w", "w"))["equivalent"]
         True
     """
-    return json.dumps(check_answer(text, expected, variables))
+    return json.dumps(check_answer(text, expected, variables, positive))

@@ -66,19 +66,33 @@ def check_text(loss: str, params: str, data: str, n: int = 4, cost: str | None =
         verdict = _check(loss, params, data, n, cost, result)
     except MemoryError:
         raise
-    except (ValueError, TypeError) as error:
-        return {**result, "message": f"error: {error}"}
-    except ArithmeticError as error:
-        return {**result, "message": f"undecided: {error}"}
-    except RecursionError:
-        return {**result, "message": "error: the expression is nested too deeply to be handled"}
     except Exception as error:  # noqa: BLE001 - text from anyone: one line, never a traceback
-        return {**result, "message": f"error: the check could not be carried out ({type(error).__name__}: {error})"}
+        return {**result, "message": refusal(error, "the expression", "the check could not be carried out")}
     return {**result, "status": 0 if verdict.holds else 1, "holds": verdict.holds, "method": verdict.method,
             "evidence": verdict.evidence, "seconds": verdict.seconds,
             "witness": None if verdict.witness is None else {str(k): str(v) for k, v in verdict.witness.items()},
             "gap": None if verdict.gap is None else [str(g) for g in verdict.gap],
             "residual": None if verdict.residual is None else [str(r) for r in verdict.residual]}
+
+
+def refusal(error: Exception, what: str, failure: str) -> str:
+    """One line for a reader whose text could not be checked: bad input (``error: ...``) or ``undecided: ...``.
+
+    ``what`` names the text ("the expression"); ``failure`` says what an unforeseen error stopped.
+
+    Example:
+        >>> refusal(ArithmeticError("no witness in 64 points"), "the answer", "the answer could not be compared")
+        'undecided: no witness in 64 points'
+        >>> refusal(KeyError("x"), "the answer", "the answer could not be compared")
+        "error: the answer could not be compared (KeyError: 'x')"
+    """
+    if isinstance(error, RecursionError):
+        return f"error: {what} is nested too deeply to be handled"
+    if isinstance(error, (ValueError, TypeError)):
+        return f"error: {error}"
+    if isinstance(error, ArithmeticError):
+        return f"undecided: {error}"
+    return f"error: {failure} ({type(error).__name__}: {error})"
 
 
 def _check(loss, params, data, n, cost, result):

@@ -18,7 +18,7 @@ run only: the error comes back with its traceback and the world stays usable.
 from __future__ import annotations
 
 import atexit
-import importlib
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -74,17 +74,20 @@ def torch_modules() -> SimpleNamespace:
     return SimpleNamespace(torch=torch, F=F, dist=dist, version=torch.__version__)
 
 
-def _hugging_face(module: str):
-    """Import one of Hugging Face's modules (after PyTorch), or raise :class:`TorchUnavailable` naming what is missing.
+@contextlib.contextmanager
+def _hugging_face():
+    """Import Hugging Face's modules inside this block (after PyTorch), or raise :class:`TorchUnavailable` naming what is missing.
 
-    Their packages import ``tqdm.auto``, which warns in a Jupyter kernel without ipywidgets that its notebook
-    progress bars are unavailable; these checks draw no progress bar, so that one warning is dropped.
+    The imports are written out in the block, so that the site's reading of imports from the source
+    (:func:`gradavg.site.imports.third_party_needs`) sees which package a check needs. Their packages
+    import ``tqdm.auto``, which warns in a Jupyter kernel without ipywidgets that its notebook progress
+    bars are unavailable; these checks draw no progress bar, so that one warning is dropped.
     """
     torch_modules()
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="IProgress not found")
-            return importlib.import_module(module)
+            yield
     except ImportError as error:
         raise TorchUnavailable(f"{NEEDS_TORCH} ({error})") from error
 
@@ -98,8 +101,10 @@ def transformers_loss() -> SimpleNamespace:
         >>> transformers_loss().ForCausalLMLoss.__name__
         'ForCausalLMLoss'
     """
-    loss_utils = _hugging_face("transformers.loss.loss_utils")
-    return SimpleNamespace(ForCausalLMLoss=loss_utils.ForCausalLMLoss, version=_hugging_face("transformers").__version__)
+    with _hugging_face():
+        import transformers
+        from transformers.loss import loss_utils
+    return SimpleNamespace(ForCausalLMLoss=loss_utils.ForCausalLMLoss, version=transformers.__version__)
 
 
 def accelerate_modules() -> SimpleNamespace:
@@ -111,7 +116,8 @@ def accelerate_modules() -> SimpleNamespace:
         >>> accelerate_modules().Accelerator.__name__
         'Accelerator'
     """
-    accelerate = _hugging_face("accelerate")
+    with _hugging_face():
+        import accelerate
     return SimpleNamespace(Accelerator=accelerate.Accelerator, version=accelerate.__version__)
 
 

@@ -202,6 +202,9 @@ class Answer:
             (``"2*(w*x + b - y)*x"``; a number such as ``"1/11"``).
         variables: the names the answer may use, comma-separated (``"w,b,x,y"``; ``""`` for a number).
         prompt: what the answer box asks for, as the reader sees it (``"dL/dw ="``).
+        positive: those of ``variables`` that are positive (counts, step sizes, standard deviations),
+            comma-separated: the answer is compared for positive values of them only, so a right
+            answer that relies on it (``sqrt(s**2)`` for ``s``) is not refuted at a negative one.
 
     Example:
         >>> Answer("2*w", "w", "dL/dw =").variables
@@ -215,10 +218,14 @@ class Answer:
     expression: str
     variables: str
     prompt: str
+    positive: str = ""
 
     def __post_init__(self):
         if not self.expression.strip() or not self.prompt.strip():
             raise ValueError("an answer needs an expression and a prompt")
+        names = {name.strip() for name in self.variables.split(",")}
+        if stray := {name.strip() for name in self.positive.split(",") if name.strip()} - names:
+            raise ValueError(f"positive names {', '.join(sorted(stray))}, which are not among the answer's variables")
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,12 @@ class ClaimReport:
         return status, rejected
 
     def _witness(self) -> tuple[str, str] | None:
-        """Where the control fails and by how much (exact), when its check found a witness."""
+        """Where the control fails ("At w = 1/2", or for numbers "As numbers") and by how much (exact), if it has a witness."""
         control = self.result.control_verdict
-        if not control.witness:
+        if control.witness is None:
             return None
-        return ", ".join(f"{k} = {v}" for k, v in control.witness.items()), ", ".join(str(g) for g in control.gap)
+        where = "At " + ", ".join(f"{k} = {v}" for k, v in control.witness.items()) if control.witness else "As numbers"
+        return where, ", ".join(str(g) for g in control.gap)
 
     def _repr_html_(self) -> str:
         r = self.result
@@ -72,7 +73,7 @@ class ClaimReport:
         if found := self._witness():
             witness, gap = found
             parts.append("<details><summary>Witness of the control's failure (exact)</summary>"
-                         f"<p>At {html.escape(witness)}, the two sides differ by ({html.escape(gap)}).</p></details>")
+                         f"<p>{html.escape(witness)}, the two sides differ by ({html.escape(gap)}).</p></details>")
         parts.append(live_html(r.claim.id))
         parts.append("</div>")
         return "\n".join(parts)
@@ -96,7 +97,7 @@ class ClaimReport:
                  f"Method: {_markdown_text(control.method)}. Time: {format_seconds(control.seconds)}."]
         if found := self._witness():
             witness, gap = found
-            parts.append(f"*Witness of the control's failure (exact):* At {_markdown_text(witness)}, "
+            parts.append(f"*Witness of the control's failure (exact):* {_markdown_text(witness)}, "
                          f"the two sides differ by ({_markdown_text(gap)}).")
         return "\n\n".join(parts)
 

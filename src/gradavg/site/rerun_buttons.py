@@ -21,11 +21,12 @@ from .imports import third_party_needs
 #: the third-party packages the in-browser engine carries
 BROWSER_PACKAGES = frozenset({"sympy", "mpmath"})
 #: how the notes name a package (by its import name otherwise)
-PACKAGE_NAMES = {"jax": "JAX", "numpy": "NumPy", "torch": "PyTorch", "matplotlib": "Matplotlib", "scipy": "SciPy"}
+PACKAGE_NAMES = {"jax": "JAX", "numpy": "NumPy", "torch": "PyTorch", "matplotlib": "Matplotlib", "scipy": "SciPy",
+                 "transformers": "Transformers", "accelerate": "Accelerate"}
 
 
 def browser_lacks(claim_id: str) -> list[str]:
-    """The packages a claim's check needs that the in-browser engine does not carry, by name, sorted; empty if none.
+    """The packages a claim's module needs that the in-browser engine does not carry, by name, sorted; empty if none.
 
     Example:
         >>> browser_lacks("linearity.general-n"), browser_lacks("framework.per-example")
@@ -40,7 +41,7 @@ def claims_not_in_the_browser(claim_ids) -> dict[str, list[str]]:
 
     Example:
         >>> claims_not_in_the_browser(["linearity.general-n", "stacks.clip-timing"])
-        {'stacks.clip-timing': ['NumPy', 'PyTorch']}
+        {'stacks.clip-timing': ['Accelerate', 'NumPy', 'PyTorch', 'Transformers']}
     """
     return {claim_id: missing for claim_id in claim_ids if (missing := browser_lacks(claim_id))}
 
@@ -53,7 +54,7 @@ def not_in_the_browser_markdown(claim_ids) -> str:
         >>> print(not_in_the_browser_markdown(["linearity.general-n", "stacks.clip-timing", "stacks.shard-norm"]))
         2 of the 3 claims cannot re-run in your browser; the other 1 can, under its statement.
         <BLANKLINE>
-        - **NumPy, PyTorch** (2 claims): `stacks.clip-timing`, `stacks.shard-norm`
+        - **Accelerate, NumPy, PyTorch, Transformers** (2 claims): `stacks.clip-timing`, `stacks.shard-norm`
     """
     claim_ids = list(claim_ids)
     lacking = claims_not_in_the_browser(claim_ids)
@@ -75,12 +76,12 @@ def live_html(claim_id: str) -> str:
     Example:
         >>> 'data-claim="linearity.general-n"' in live_html("linearity.general-n")
         True
-        >>> "needs JAX, NumPy, optax," in live_html("framework.per-example")
+        >>> "module needs JAX, NumPy, optax," in live_html("framework.per-example")
         True
     """
     missing = browser_lacks(claim_id)
     if missing:
-        return ('<p class="gradavg-live-note">This check needs ' + html.escape(", ".join(missing)) +
+        return ('<p class="gradavg-live-note">This check\'s module needs ' + html.escape(", ".join(missing)) +
                 ", which the in-browser engine does not carry: re-run it on your machine with "
                 "<code>gradavg ledger</code>.</p>")
     claim, module = html.escape(claim_id), html.escape(claim_module(claim_id))

@@ -46,10 +46,14 @@ def answer_box_html(claim_id: str, number: int) -> str:
         raise ValueError(f"claim {claim_id!r} has no answer for an answer box (give it one: gradavg.checks.answers."
                          "exercise_claim)")
     names = ", ".join(name.strip() for name in answer.variables.split(",") if name.strip())
+    positive = ", ".join(name.strip() for name in answer.positive.split(",") if name.strip())
     what = f"an expression in {html.escape(names)}" if names else "a number"
+    if positive:
+        what += f" ({html.escape(positive)} {'is' if ',' not in positive else 'are'} positive)"
     field = f"exercise-{number}-answer"
     return (f'<form class="gradavg-answer" data-claim="{html.escape(claim_id)}" '
-            f'data-expected="{html.escape(answer.expression)}" data-variables="{html.escape(answer.variables)}">'
+            f'data-expected="{html.escape(answer.expression)}" data-variables="{html.escape(answer.variables)}" '
+            f'data-positive="{html.escape(answer.positive)}">'
             f'<label for="{field}">{html.escape(answer.prompt)}</label> '
             f'<input id="{field}" name="answer" type="text" required autocomplete="off" autocapitalize="off" '
             f'spellcheck="false" aria-describedby="{field}-syntax"> '
