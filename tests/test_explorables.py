@@ -2,6 +2,7 @@
 
 import html
 import json
+import math
 import re
 
 import numpy as np
@@ -300,3 +301,12 @@ def test_dark_mode_draws_in_other_colours(browser, site_url):
         }}""")
         page.close()
     assert all(light != dark for light, dark in zip(colours["light"], colours["dark"])), colours
+
+
+@pytest.mark.browser
+def test_the_angle_of_a_zero_vector_is_undefined_not_zero(contours):
+    # at the minimum (and, in the mistaken picture, where the misplaced mean vanishes) a vector is 0
+    angles = contours.evaluate("""async () => { const { angle } = await import('./_static/explore/contours.js');
+                                  return [angle([0, 0], [1, 0]), angle([1, 0], [0, 1e-13]), angle([1, 0], [0, 2])]; }""")
+    assert all(isinstance(a, float) and math.isnan(a) for a in angles[:2]), angles
+    assert angles[2] == pytest.approx(90.0)

@@ -28,8 +28,10 @@ function minimum({ gram, moment }) {
   return [(gram[1][1] * moment[0] - gram[0][1] * moment[1]) / det, (gram[0][0] * moment[1] - gram[1][0] * moment[0]) / det];
 }
 
-/** The angle in degrees between u and v, from the cross and dot products: accurate near 0, where acos is not. */
-function angle(u, v) {
+/** The angle in degrees between u and v, from the cross and dot products: accurate near 0, where acos is not.
+ *  NaN when either is 0 (to rounding): a zero vector has no direction. */
+export function angle(u, v) {
+  if (Math.hypot(...u) < 1e-12 || Math.hypot(...v) < 1e-12) return NaN;
   return Math.abs(Math.atan2(u[0] * v[1] - u[1] * v[0], u[0] * v[0] + u[1] * v[1])) * 180 / Math.PI;
 }
 
@@ -166,7 +168,8 @@ export function mount(root, data) {
     const mean = picture === "right" ? "mean of the gradients" : "mean of the misplaced gradients";
     const lines = [where, `θ = (w, b) = (${shown(theta[0], 2)}, ${shown(theta[1], 2)})`,
                    `${mean} = (${shown(now.mean[0])}, ${shown(now.mean[1])})`,
-                   `angle between minus it and −∇C(θ): ${shown(now.angle, 2)}°`];
+                   Number.isNaN(now.angle) ? "angle between minus it and −∇C(θ): undefined, a zero vector has no direction"
+                     : `angle between minus it and −∇C(θ): ${shown(now.angle, 2)}°`];
     readout.replaceChildren(...lines.map((l) => line(l)));
     speak(lines.join("; ").replace("−∇C(θ)", "minus the gradient of the cost") + ".");
   }
