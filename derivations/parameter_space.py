@@ -752,7 +752,7 @@ register(exercise_claim(
 
 
 def lowest_point(along: sp.Expr) -> sp.Expr:
-    """The ``eta`` where the parabola ``along`` (a polynomial in ``eta``) is lowest: its slope, by definition, solved for 0.
+    """The ``eta`` where the parabola ``along`` (polynomial in ``eta``) is lowest: its slope, by definition, set to 0.
 
     Raises:
         ArithmeticError: ``along`` is not a parabola that opens upwards (its ``eta^2`` coefficient is not
