@@ -277,9 +277,18 @@ register(exercise_claim(
     "noise-scale.exercise-three-gradients",
     r"For the per-example gradients $(1, 0), (3, 2), (2, 4)$, $B_{\text{simple}} = \frac{5}{12}$",
     answer=Answer("5/12", "", "B_simple ="),
-    wrong=Answer("5/8", "", "B_simple ="),
+    wrong=Answer("17/12", "", "B_simple ="),
     truth=lambda s: noise_scale_from_best_step(EXERCISE_GRADIENTS, 2),
-    control="tr(Sigma) with divisor N - 1 (torch.var's default): 5/8",
+    control="the deviations not centred: the second moment mean |g_i|^2 for tr(Sigma), 17/12 = B_simple + 1",
     scope="these three gradients; the truth from the best expected decrease of one step with every batch of 2 "
           "drawn with replacement enumerated (noise-scale.optimal-step), not from tr(Sigma) / |G|^2",
 ))
+
+
+def uncentred_moment_control() -> Verdict:
+    """The second wrong variant of noise-scale.optimal-step on its own: mean |g_i|^2 in place of tr(Sigma).
+
+    The claim's control keeps only the first variant's witness and gap (:func:`all_rejected`); the page's
+    exercise on the second variant shows this verdict's, at the same integer points.
+    """
+    return _optimal_step(_symbolic_uncentred, uncentred_second_moment)

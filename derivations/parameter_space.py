@@ -744,19 +744,35 @@ register(exercise_claim(
     "parameter-space.exercise-gradient-length",
     r"For $L(w, b) = (w z + b - y)^2$, $\lVert \nabla L \rVert^2 = 4 (w z + b - y)^2 (1 + z^2)$",
     answer=Answer("4*(w*z + b - y)**2*(1 + z**2)", _ONE_EXAMPLE, "|grad L|^2 ="),
-    wrong=Answer("4*(w*z + b - y)**2", _ONE_EXAMPLE, "|grad L|^2 ="),
+    wrong=Answer("4*(w*z + b - y)**2*(1 + z)**2", _ONE_EXAMPLE, "|grad L|^2 ="),
     truth=_squared_length,
-    control="4 r^2, the squared residual term alone: the length of the normal (z, 1), the leverage, forgotten",
+    control="4 r^2 (1 + z)^2, the square of the sum of the components 2 r z + 2 r for the sum of their squares",
     scope="every real w, b, z, y; both components of the gradient from the definition of the derivative",
 ))
 
 
-def _lowest_along_step():
-    """The step size where C(theta_0 - eta gbar) is lowest: its derivative in eta, by definition, solved for 0."""
-    along = sp.expand(COST.xreplace(_step(THETA0)))
-    slope = limit_in_ring(along, ETA, RING, _h).as_expr()
+def lowest_point(along: sp.Expr) -> sp.Expr:
+    """The ``eta`` where the parabola ``along`` (polynomial in ``eta``) is lowest: its slope, by definition, set to 0.
+
+    Raises:
+        ArithmeticError: ``along`` is not a parabola that opens upwards (its ``eta^2`` coefficient is not
+            positive), so the slope's root is no minimum.
+
+    Example:
+        >>> lowest_point(ETA**2 - ETA)
+        1/2
+    """
+    parabola = sp.Poly(sp.expand(along), ETA)
+    if parabola.degree() != 2 or certified_sign(parabola.coeff_monomial(ETA**2)) <= 0:
+        raise ArithmeticError(f"{along} is not a parabola in eta that opens upwards")
+    slope = limit_in_ring(parabola.as_expr(), ETA, RING, _h).as_expr()
     (lowest,) = sp.solve(slope, ETA)
     return lowest
+
+
+def _lowest_along_step():
+    """The step size where C(theta_0 - eta gbar) is lowest."""
+    return lowest_point(COST.xreplace(_step(THETA0)))
 
 
 register(exercise_claim(
@@ -768,5 +784,6 @@ register(exercise_claim(
     truth=lambda s: _lowest_along_step(),
     control="eta = 1 = 2/L, the end of the step sizes for which C falls, taken for the best one",
     scope="Anscombe's set I with standardised inputs, the one point theta_0 = (0, 13/2); the derivative in eta "
-          "of the cost along the step from its definition, exactly over QQ(sqrt(10)), and its one root",
+          "of the cost along the step from its definition, exactly over QQ(sqrt(10)), and its one root, a minimum "
+          "since the eta^2 coefficient is positive",
 ))

@@ -292,17 +292,18 @@ from gradavg.engine.gradients import difference_quotient, limit_at_zero  # noqa:
 def _gap_after_first(s):
     """E[g_2 | the first step used x_1] - grad C(theta_1), three examples, batches of one, a reshuffled epoch.
 
-    Every gradient is a limit of difference quotients; the second batch is x_2 or x_3, equally likely.
+    Every gradient is a limit of difference quotients; the expectation is over the 6 equally likely orderings,
+    kept when their first example is x_1 (which fixes theta_1), of the second example's gradient at theta_1.
     """
     theta, theta_0, eta = sp.symbols("theta theta_0 eta", real=True)
-    xs = [s["x_1"], s["x_2"], s["x_3"]]
-    losses = [(theta - x) ** 2 / 2 for x in xs]
+    losses = [(theta - s[f"x_{k}"]) ** 2 / 2 for k in (1, 2, 3)]
 
     def gradient(cost, at):
         return limit_at_zero(difference_quotient(cost, theta)).xreplace({theta: at})
 
     theta_1 = theta_0 - eta * gradient(losses[0], theta_0)
-    next_gradient = (gradient(losses[1], theta_1) + gradient(losses[2], theta_1)) / 2
+    after_x_1 = [order for order in itertools.permutations(range(3)) if order[0] == 0]
+    next_gradient = sp.Add(*[gradient(losses[order[1]], theta_1) for order in after_x_1]) / len(after_x_1)
     return sp.expand(next_gradient - gradient(sum(losses) / 3, theta_1))
 
 
@@ -315,9 +316,8 @@ register(exercise_claim(
     wrong=Answer("(2*x_1 - x_2 - x_3)/4", _XS, "E[g_2 | theta_1] - grad C(theta_1) ="),
     truth=_gap_after_first,
     control="the two-example gap (x_a - x_b)/2 carried over: half of x_1 minus the mean of the unused examples",
-    scope="N = 3, every real x_1, x_2, x_3, theta_0 and eta (theta_0 and eta cancel); conditioning on the first "
-          "example (which theta_1 determines when eta != 0 and the x_i are distinct); gradients from difference "
-          "quotients",
+    scope="N = 3, every real x_1, x_2, x_3, theta_0 and eta (theta_0 and eta cancel); the 6 orderings listed and "
+          "those whose first example is x_1 kept; gradients from difference quotients",
 ))
 
 

@@ -293,8 +293,8 @@ def _importance_weight(s):
 
 register(exercise_claim(
     "unbiased.exercise-importance-weight",
-    r"One draw, example 1 with probability $p$ and example 2 with $1 - p$: the estimate $c_1 g_1$ (or "
-    r"$c_2 g_2$) is unbiased for $G = \tfrac12 (g_1 + g_2)$ for all gradients exactly when $c_1 = \frac{1}{2p}$",
+    r"One draw, example 1 with probability $p$ and example 2 with $1 - p$: for the estimate $c_1 g_1$ (or "
+    r"$c_2 g_2$) to be unbiased for $G = \tfrac12 (g_1 + g_2)$ for all gradients, $c_1$ must be $\frac{1}{2p}$",
     answer=Answer("1/(2*p)", "p", "c_1 ="),
     wrong=Answer("1/p", "p", "c_1 ="),
     truth=_importance_weight,

@@ -140,3 +140,12 @@ def test_figures_report_rounding_level_agreement():
     figure, numbers = mistaken_and_right(z, y, (0.0, 6.5), (-2, 4), (4, 10))
     assert numbers["gradient_gap"] < 1e-12 and abs(numbers["scattered_w"] - numbers["full_w"]) > 0.1
     plt.close(figure)
+
+
+def test_the_lowest_step_is_read_only_off_a_parabola_that_opens_upwards():
+    from gradavg.derivations.parameter_space import ETA, lowest_point
+    tiny = sp.Rational(1, 10**30)
+    assert lowest_point(tiny * ETA**2 - tiny * ETA) == sp.Rational(1, 2)   # just inside: barely convex
+    for not_convex in (-tiny * ETA**2 + tiny * ETA, ETA - 1):            # just past: concave, or no eta^2 term
+        with pytest.raises(ArithmeticError):
+            lowest_point(not_convex)
