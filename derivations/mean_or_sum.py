@@ -235,10 +235,9 @@ from gradavg.checks.answers import exercise_claim  # noqa: E402
 from gradavg.engine.claims import Answer  # noqa: E402
 
 
-def _closed_forms(penalty: sp.Expr = sp.S.Zero, mean_penalty: sp.Expr = sp.S.Zero) -> tuple[sp.Expr, sp.Expr]:
-    """The sum and the mean of the losses (the mean as the sum of L_i / N), each in sufficient statistics, penalised."""
-    return (as_statistics(sp.Sum(_loss(i), (i, 1, N)))[0] + penalty,
-            as_statistics(sp.Sum(_loss(i) / N, (i, 1, N)))[0] + mean_penalty)
+def _closed_forms() -> tuple[sp.Expr, sp.Expr]:
+    """The sum and the mean of the losses (the mean as the sum of L_i / N), each in sufficient statistics."""
+    return (as_statistics(sp.Sum(_loss(i), (i, 1, N)))[0], as_statistics(sp.Sum(_loss(i) / N, (i, 1, N)))[0])
 
 
 def _in_answer_symbols(expr: sp.Expr, s) -> sp.Expr:
@@ -268,35 +267,29 @@ register(exercise_claim(
 ))
 
 
-def _strength_on_the_mean(s) -> sp.Expr:
-    """The mu for which C + mu/2 |theta|^2 has the minimiser of S + lambda/2 |theta|^2, for all data.
+def _slope_with_decay_on_the_mean(s) -> sp.Expr:
+    """The minimiser of C + lambda/2 w^2 for the line w x through the origin, in S_xx = sum x_i^2, S_xy = sum x_i y_i.
 
-    Each minimiser solves its own gradient equations (gradients by definition of the closed forms). The slopes of
-    the two minimisers are equal at the roots in mu of their difference's numerator; the one root that does not
-    depend on the data is the answer, and the intercepts must then agree too.
+    It solves the gradient equation, the gradient the limit of the difference quotient of the closed form in
+    sufficient statistics; that cost is convex in w for lambda > 0, so its one stationary point is the minimiser.
     """
-    mu = sp.Symbol("mu", positive=True)
-    total, mean = _closed_forms(lam / 2 * SQUARED_NORM, mu / 2 * SQUARED_NORM)
-    minimisers = [sp.solve([_by_definition(cost, p) for p in PARAMS], PARAMS, dict=True) for cost in (total, mean)]
-    if any(len(found) != 1 for found in minimisers):
-        raise ArithmeticError(f"expected one minimiser each, found {minimisers}")
-    (of_sum,), (of_mean,) = minimisers
-    roots = sp.solve(sp.together(of_sum[w] - of_mean[w]).as_numer_denom()[0], mu)
-    for_all_data = [root for root in roots if root.free_symbols <= {N, lam}]
-    if len(for_all_data) != 1 or sp.cancel(sp.together((of_sum[b] - of_mean[b]).subs(mu, for_all_data[0]))) != 0:
-        raise ArithmeticError(f"expected one strength on the mean for all data, found {roots}")
-    return _in_answer_symbols(for_all_data[0], s)
+    cost, meaning = as_statistics(sp.Sum((w * x[i] - y[i]) ** 2 / N, (i, 1, N)))
+    (slope,) = sp.solve(_by_definition(cost + lam / 2 * w**2, w), w)
+    names = {sp.Sum(x[i] ** 2, (i, 1, N)): "S_xx", sp.Sum(x[i] * y[i], (i, 1, N)): "S_xy"}
+    in_names = {statistic: s[names[total]] for statistic, total in meaning.items() if total in names}
+    return _in_answer_symbols(slope.xreplace(in_names), s)
 
 
+_DECAY = "S_xx,S_xy,N,lam"
 register(exercise_claim(
-    "mean-or-sum.exercise-strength-on-mean",
-    r"For every $N \ge 1$ and squared-error losses as above, with $\lVert\theta\rVert^2 = w^2 + b^2$: "
-    r"$C + \frac{\mu}{2}\lVert\theta\rVert^2$ has the minimiser of $S + \frac{\lambda}{2}\lVert\theta\rVert^2$ "
-    r"for all data exactly when $\mu = \lambda/N$",
-    answer=Answer("lam/N", "lam,N", "mu ="),
-    wrong=Answer("lam*N", "lam,N", "mu ="),
-    truth=_strength_on_the_mean,
-    control="the factor inverted, mu = lambda N",
-    scope="every N >= 1 (N symbolic), lambda > 0 and symbolic data; each minimiser the solution of its gradient "
-          "equations, the gradients limits of the difference quotients of the closed forms in sufficient statistics",
+    "mean-or-sum.exercise-slope-with-decay-on-mean",
+    r"For every $N \ge 1$, the losses $L_i = (w x_i - y_i)^2$ of a line through the origin and $\lambda > 0$: "
+    r"$C + \frac{\lambda}{2} w^2$ has its minimum at $w = 2 S_{xy} / (2 S_{xx} + N\lambda)$, "
+    r"with $S_{xx} = \sum_i x_i^2$ and $S_{xy} = \sum_i x_i y_i$",
+    answer=Answer("2*S_xy/(2*S_xx + N*lam)", _DECAY, "w ="),
+    wrong=Answer("2*S_xy/(2*S_xx + lam)", _DECAY, "w ="),
+    truth=_slope_with_decay_on_the_mean,
+    control="the minimiser with the penalty on the sum, 2 S_xy / (2 S_xx + lambda): the two conventions confused",
+    scope="every N >= 1 (N symbolic), lambda > 0 and symbolic data; the minimiser the solution of the gradient "
+          "equation, the gradient the limit of the difference quotient of the closed form in sufficient statistics",
 ))

@@ -528,29 +528,29 @@ register(exercise_claim(
     r"For $L_i = (w x_i - y_i)^2$ and $C = L_1 L_2$: "
     r"$\partial C/\partial w = 2(w x_1 - y_1)x_1\,L_2 + 2(w x_2 - y_2)x_2\,L_1$",
     answer=Answer("2*(w*x_1 - y_1)*x_1*(w*x_2 - y_2)**2 + 2*(w*x_2 - y_2)*x_2*(w*x_1 - y_1)**2", _TWO, "dC/dw ="),
-    wrong=Answer("2*(w*x_1 - y_1)*x_1*(w*x_1 - y_1)**2 + 2*(w*x_2 - y_2)*x_2*(w*x_2 - y_2)**2", _TWO, "dC/dw ="),
+    wrong=Answer("4*(w*x_1 - y_1)*x_1*(w*x_2 - y_2)*x_2", _TWO, "dC/dw ="),
     truth=lambda s: _slope_by_definition(sp.Mul(*_no_intercept_losses(s)), s),
-    control="each example's gradient weighted by its own loss instead of the other example's",
+    control="the product of the two derivatives, dL_1/dw * dL_2/dw, for the derivative of the product",
     scope="every real w, x_i, y_i; two examples; dC/dw from its definition (a limit of difference quotients)",
 ))
 
 
-def _square_of_mean_factor(s) -> sp.Expr:
-    """dC/dw over the mean of the per-example dL_i/dw, for C the squared mean loss: each derivative by definition."""
+def _cube_of_mean_factor(s) -> sp.Expr:
+    """dC/dw over the mean of the per-example dL_i/dw, for C the cubed mean loss: each derivative by definition."""
     losses = _no_intercept_losses(s)
     mean_gradient = sum(_slope_by_definition(loss, s) for loss in losses) / 2
-    return sp.cancel(_slope_by_definition((sum(losses) / 2) ** 2, s) / mean_gradient)
+    return sp.cancel(_slope_by_definition((sum(losses) / 2) ** 3, s) / mean_gradient)
 
 
 register(exercise_claim(
-    "nonadditive.exercise-square-of-mean-factor",
-    r"For $L_i = (w x_i - y_i)^2$, $\bar L = \frac12(L_1 + L_2)$ and $C = \bar L^2$: "
+    "nonadditive.exercise-cube-of-mean-factor",
+    r"For $L_i = (w x_i - y_i)^2$, $\bar L = \frac12(L_1 + L_2)$ and $C = \bar L^3$: "
     r"$\partial C/\partial w = r \cdot \frac12(\partial L_1/\partial w + \partial L_2/\partial w)$ with "
-    r"$r = 2\bar L = L_1 + L_2$",
-    answer=Answer("(w*x_1 - y_1)**2 + (w*x_2 - y_2)**2", _TWO, "r ="),
-    wrong=Answer("((w*x_1 - y_1)**2 + (w*x_2 - y_2)**2)/2", _TWO, "r ="),
-    truth=_square_of_mean_factor,
-    control="the mean loss itself for the factor, r = (L_1 + L_2)/2: the chain rule's 2 dropped",
+    r"$r = 3\bar L^2 = \frac34 (L_1 + L_2)^2$",
+    answer=Answer("3*((w*x_1 - y_1)**2 + (w*x_2 - y_2)**2)**2/4", _TWO, "r ="),
+    wrong=Answer("3*((w*x_1 - y_1)**2 + (w*x_2 - y_2)**2)/2", _TWO, "r ="),
+    truth=_cube_of_mean_factor,
+    control="r = 3 L-bar: the square's factor 2 L-bar with its 2 made a 3 and the power of L-bar not raised",
     scope="every real w, x_i, y_i, as rational functions (r is the ratio wherever the mean gradient is nonzero); "
           "two examples; every derivative from its definition (a limit of difference quotients)",
 ))

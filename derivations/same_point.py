@@ -163,24 +163,39 @@ def _slope(loss_of, point: sp.Expr) -> sp.Expr:
     return limit_at_zero(difference_quotient(loss_of(v), v)).xreplace({v: point})
 
 
+#: how many updates old the stale gradient of the exercise is
+STALE_UPDATES = 3
+
+
 def _stale_error(s) -> sp.Expr:
-    """L'(w_{t-tau}) - L'(w_t) for L(v) = a v^2/2 - b v, where the tau updates in between moved w by -eta tau g."""
+    """L'(w_{t-3}) - L'(w_t) for L(v) = a v^2/2 - b v, w_{t-3} found by running the 3 SGD updates and undoing them.
+
+    The directions are symbols g_0, g_1, g_2; the last is then set to 3 g - g_0 - g_1 so that their mean is g.
+    """
     def loss(v):
         return s["a"] * v**2 / 2 - s["b"] * v
 
-    return _slope(loss, s["w"] + s["eta"] * s["tau"] * s["g"]) - _slope(loss, s["w"])
+    stale = sp.Symbol("w_stale")
+    directions = sp.symbols(f"g_0:{STALE_UPDATES}")
+    current = stale
+    for direction in directions:
+        current = current - s["eta"] * direction
+    (undone,) = sp.solve(sp.Eq(current, s["w"]), stale)
+    with_mean_g = undone.xreplace({directions[-1]: STALE_UPDATES * s["g"] - sum(directions[:-1])})
+    return sp.expand(_slope(loss, with_mean_g) - _slope(loss, s["w"]))
 
 
-_STALE = "a,b,w,eta,tau,g"
+_STALE = "a,b,w,eta,g"
 register(exercise_claim(
     "same-point.exercise-stale-error",
-    r"For $L(w) = \tfrac12 a w^2 - b w$ and $w_t = w_{t-\tau} - \eta\tau g$ ($\tau$ SGD updates whose directions "
-    r"have mean $g$): $L'(w_{t-\tau}) - L'(w_t) = a\,\eta\tau g$",
-    answer=Answer("a*eta*tau*g", _STALE, "L'(w_{t-tau}) - L'(w_t) ="),
-    wrong=Answer("-a*eta*tau*g", _STALE, "L'(w_{t-tau}) - L'(w_t) ="),
+    r"For $L(w) = \tfrac12 a w^2 - b w$ and $w_t$ reached from $w_{t-3}$ by three SGD updates "
+    r"$w_{s+1} = w_s - \eta g_s$ whose directions have mean $g$: $L'(w_{t-3}) - L'(w_t) = 3 a \eta g$",
+    answer=Answer("3*a*eta*g", _STALE, "L'(w_{t-3}) - L'(w_t) ="),
+    wrong=Answer("-3*a*eta*g", _STALE, "L'(w_{t-3}) - L'(w_t) ="),
     truth=_stale_error,
-    control="the shift taken as w_t - w_{t-tau} = -eta tau g (the sign flipped)",
-    scope="every real a, b, w_t, eta, tau, g; one parameter; each derivative from its definition "
+    control="the shift taken as w_t - w_{t-3} = -3 eta g (the sign flipped)",
+    scope="every real a, b, w_t, eta, g and directions g_0, g_1, g_2 of mean g; one parameter; three updates; "
+          "w_{t-3} solved from the updates run symbolically; each derivative from its definition "
           "(a limit of difference quotients)",
 ))
 
@@ -202,7 +217,7 @@ register(exercise_claim(
     answer=Answer("eta**2*a_2*(a_1*w - b_1)", _EPOCH, "w_2 - (w - eta*(L_1'(w) + L_2'(w))) ="),
     wrong=Answer("eta**2*a_1*(a_2*w - b_2)", _EPOCH, "w_2 - (w - eta*(L_1'(w) + L_2'(w))) ="),
     truth=_two_step_gap,
-    control="the Hessians' order swapped, eta^2 H_1 g_2 for eta^2 H_2 g_1",
+    control="the examples taken in the other order, eta^2 H_1 g_2 for eta^2 H_2 g_1",
     scope="every real a_i, b_i, w, eta; two examples, one parameter; the two steps run symbolically, each slope "
           "from its definition (a limit of difference quotients)",
 ))
