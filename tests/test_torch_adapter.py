@@ -100,14 +100,22 @@ def test_the_world_listens_on_loopback_only():
 
 
 def test_ctrl_c_stops_the_world_with_its_parent():
-    script = ("import time\nfrom gradavg.checks.torch_adapter import Ranks\nworld = Ranks(2)\n"
+    # SIGUSR1 makes the parent print where each of its threads is: if it does not stop, the failure says where it hangs
+    script = ("import faulthandler, signal, time\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+              "from gradavg.checks.torch_adapter import Ranks\nworld = Ranks(2)\n"
               "print(*world.pids, flush=True)\ntime.sleep(120)\n")
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         pids = [int(pid) for pid in parent.stdout.readline().split()]
         assert len(pids) == 2 and all(running(pid) for pid in pids)
         parent.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process
-        _, stderr = parent.communicate(timeout=60)
+        try:
+            _, stderr = parent.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            parent.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+            parent.kill()
+            pytest.fail("the parent did not stop within 60 s of Ctrl-C; where it was:\n" + parent.communicate()[1])
         assert "KeyboardInterrupt" in stderr
         assert gone_within(pids, 10), "a rank outlived the Ctrl-C that stopped its parent"
     finally:

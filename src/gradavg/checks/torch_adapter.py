@@ -256,7 +256,10 @@ class Ranks:
         return self._collect(RUN_TIMEOUT, f"run {getattr(function, '__name__', function)}")
 
     def close(self) -> None:
-        """Stop every rank (asking first, then terminating any that does not stop within five seconds)."""
+        """Stop every rank: ask first, then terminate any that does not stop within five seconds, then kill.
+
+        A rank left running would hang the parent's exit, where multiprocessing joins its daemons.
+        """
         started = [process for process in self._processes if process.pid is not None]
         for process, tasks in zip(self._processes, self._tasks):
             if process in started and process.is_alive():
@@ -265,6 +268,9 @@ class Ranks:
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
+                process.join(timeout=5)
+            if process.is_alive():  # SIGTERM can be caught or stuck behind a blocking call; SIGKILL cannot
+                process.kill()
                 process.join(timeout=5)
         self._processes = []
         self._store = None  # closes its listening socket
