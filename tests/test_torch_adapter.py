@@ -100,8 +100,13 @@ def test_the_world_listens_on_loopback_only():
 
 
 def test_ctrl_c_stops_the_world_with_its_parent():
-    # SIGUSR1 makes the parent print where each of its threads is: if it does not stop, the failure says where it hangs
-    script = ("import faulthandler, signal, time\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+    # A Python in a terminal turns Ctrl-C into KeyboardInterrupt; a process started by one that ignores or blocks
+    # SIGINT (a test runner's background job) inherits that instead, so the parent restores the terminal's handling
+    # first, before it imports anything: a library that took Ctrl-C over on import would still fail this test.
+    # SIGUSR1 makes the parent print where each of its threads is: if it does not stop, the failure says where it hangs.
+    script = ("import faulthandler, signal, time\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
+              "faulthandler.register(signal.SIGUSR1, all_threads=True)\n"
               "from gradavg.checks.torch_adapter import Ranks\nworld = Ranks(2)\n"
               "print(*world.pids, flush=True)\ntime.sleep(120)\n")
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
